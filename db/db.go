@@ -1,0 +1,264 @@
+// Package db is torg's storage: SQLite through database/sql, the embedded
+// schema migrations, and the domain rules that must hold inside one write
+// transaction (capacity, the waiting list, the activity outbox).
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver, registered as "sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is the database. It keeps two pools: one connection for writes, so
+// write transactions queue in Go instead of spinning on SQLITE_BUSY, and a
+// few for reads, which WAL lets run beside the writer.
+type Store struct {
+	write *sql.DB
+	read  *sql.DB
+
+	revision  atomic.Int64
+	committed chan struct{}
+
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the database file at path, sets the
+// pragmas torg relies on and brings the schema up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	// synchronous=FULL: a signup answered with success survives a crash or a
+	// power cut the next instant. _txlock=immediate: a write transaction
+	// takes the write lock at BEGIN, so it never fails half-way on upgrade.
+	params := url.Values{}
+	params.Set("_journal_mode", "WAL")
+	params.Set("_synchronous", "FULL")
+	params.Set("_foreign_keys", "on")
+	params.Set("_busy_timeout", "10000")
+	params.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + params.Encode()
+
+	write, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+
+	params.Set("_txlock", "deferred")
+	params.Set("mode", "ro")
+	read, err := sql.Open("sqlite3", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	read.SetMaxOpenConns(8)
+	read.SetMaxIdleConns(8)
+
+	s := &Store{write: write, read: read, committed: make(chan struct{}, 1), Now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if _, err := s.Refresh(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	rerr := s.read.Close()
+	if err := s.write.Close(); err != nil {
+		return err
+	}
+	return rerr
+}
+
+// migrate applies, in file-name order, every embedded migration that is not
+// yet recorded in schema_migrations, each in its own transaction. We use this
+// short runner instead of goose: migrations only ever go forward, are
+// embedded in the binary, and need nothing goose's command line offers.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    TEXT PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		version := strings.TrimSuffix(filepath.Base(name), ".sql")
+		if err := s.applyMigration(ctx, name, version); err != nil {
+			return fmt.Errorf("migration %s: %w", version, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, name, version string) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrationFiles.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().Unix()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Revision is a number that moves with every committed write. Pages cached
+// under one revision are stale under the next.
+func (s *Store) Revision() int64 { return s.revision.Load() }
+
+// Committed delivers a signal after a write commits in this process (at most
+// one pending). The live-feed hub waits on it.
+func (s *Store) Committed() <-chan struct{} { return s.committed }
+
+// Refresh reads the revision from the file, so writes made by another process
+// (the command line) are noticed. It reports whether the revision moved.
+func (s *Store) Refresh(ctx context.Context) (bool, error) {
+	var rev int64
+	if err := s.read.QueryRowContext(ctx, `SELECT value FROM revision WHERE id = 1`).Scan(&rev); err != nil {
+		return false, fmt.Errorf("read revision: %w", err)
+	}
+	return s.revision.Swap(rev) != rev, nil
+}
+
+// inWrite runs fn in one immediate write transaction, moves the revision and
+// commits. Only after the commit is the hub woken: nothing is announced that
+// could still roll back.
+func (s *Store) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return Internal(fmt.Errorf("begin: %w", err))
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	var rev int64
+	if err := tx.QueryRowContext(ctx, `UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value`).Scan(&rev); err != nil {
+		return Internal(fmt.Errorf("move revision: %w", err))
+	}
+	if err := tx.Commit(); err != nil {
+		return Internal(fmt.Errorf("commit: %w", err))
+	}
+	s.revision.Store(rev)
+	select {
+	case s.committed <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Backup writes an online, consistent copy of the database to path.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return Invalidf("backup.exists", "file %s exists", path)
+	}
+	_, err := s.write.ExecContext(ctx, `VACUUM INTO ?`, path)
+	if err != nil {
+		return Internal(fmt.Errorf("backup: %w", err))
+	}
+	return nil
+}
+
+// Setting returns one site setting, or "" where it is not set.
+func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", Internal(err)
+	}
+	return v, nil
+}
+
+// Settings returns every site setting.
+func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT key, value FROM settings`)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, Internal(err)
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
+// SetSetting stores one site setting.
+func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+	return s.inWrite(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+		return err
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Pragmas reports the journal mode, synchronous level and foreign-key setting
+// of the write connection, for tests and the health check.
+func (s *Store) Pragmas(ctx context.Context) (journalMode string, synchronous, foreignKeys int, err error) {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	defer conn.Close()
+	if err = conn.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&journalMode); err != nil {
+		return
+	}
+	if err = conn.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&synchronous); err != nil {
+		return
+	}
+	err = conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&foreignKeys)
+	return
+}

@@ -1,0 +1,86 @@
+package db
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code says what kind of failure an Error is; handlers map it to an HTTP
+// status in one place.
+type Code string
+
+// The error vocabulary shared by the store and its callers.
+const (
+	EINVALID  Code = "invalid"
+	ENOTFOUND Code = "not_found"
+	ECONFLICT Code = "conflict"
+	EINTERNAL Code = "internal"
+)
+
+// Error is a failure the caller can act on. Key names the message in the
+// catalog that tells the user what happened; Detail is for logs and the
+// command line.
+type Error struct {
+	Code   Code
+	Key    string
+	Detail string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Err != nil:
+		return fmt.Sprintf("%s: %v", e.Code, e.Err)
+	case e.Detail != "":
+		return e.Detail
+	default:
+		return string(e.Code) + ": " + e.Key
+	}
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorCode returns the code of err, EINTERNAL for anything not ours, "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorKey returns the catalog key of err, or "" when it has none.
+func ErrorKey(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Key
+	}
+	return ""
+}
+
+// Invalidf reports input the rules refuse.
+func Invalidf(key, format string, args ...any) error {
+	return &Error{Code: EINVALID, Key: key, Detail: fmt.Sprintf(format, args...)}
+}
+
+// NotFoundf reports that a thing does not exist.
+func NotFoundf(key, format string, args ...any) error {
+	return &Error{Code: ENOTFOUND, Key: key, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Conflictf reports a clash with what is already stored.
+func Conflictf(key, format string, args ...any) error {
+	return &Error{Code: ECONFLICT, Key: key, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Internal wraps an unexpected failure.
+func Internal(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Code: EINTERNAL, Key: "error.internal", Err: err}
+}

@@ -1,0 +1,350 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Signup statuses.
+const (
+	StatusConfirmed = "confirmed"
+	StatusWaiting   = "waiting"
+	StatusCancelled = "cancelled"
+)
+
+// How a person may be shown on the live screen.
+const (
+	ShowFull  = "full"  // "Kari Nordmann from Sykehuset Innlandet"
+	ShowFirst = "first" // "Kari from Sykehuset Innlandet"
+	ShowNone  = "none"  // "A new participant"
+)
+
+// Why a signup's status changed, as written to its history.
+const (
+	ReasonSignup   = "signup"
+	ReasonCancel   = "cancel"
+	ReasonCapacity = "capacity" // seats freed by an organiser raising capacity
+	ReasonFreed    = "freed"    // seats freed by a cancellation
+)
+
+// Who changed a signup, as written to its history.
+const (
+	ActorResident = "resident"
+	ActorSystem   = "system"
+)
+
+// Signup is one person's (or group's) place at an event.
+type Signup struct {
+	ID           int64
+	EventID      int64
+	Token        string
+	Name         string
+	Email        string
+	Phone        string
+	Organization string
+	Diet         string
+	Seats        int
+	ShowName     string
+	Status       string
+	Lang         string
+	ConsentAt    time.Time
+	CheckedInAt  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+
+	// WaitingPosition is the place in line (1 is next), 0 unless waiting.
+	WaitingPosition int
+}
+
+// NewSignup is what a resident submits; the handler has validated it.
+type NewSignup struct {
+	Name         string
+	Email        string
+	Phone        string
+	Organization string
+	Diet         string
+	Seats        int
+	ShowName     string
+	Lang         string
+}
+
+// NewToken returns a fresh URL-safe secret of 144 random bits.
+func NewToken() string {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on a supported platform
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateSignup signs a person up for an event. Capacity is decided inside the
+// write transaction: the signup is confirmed if its seats fit, otherwise it
+// joins the end of the waiting list. A second live signup for the same
+// address fails with ECONFLICT.
+func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*Signup, error) {
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	if in.Seats < 1 || in.Seats > 5 {
+		return nil, Invalidf("signup.seats_range", "seats must be 1 to 5")
+	}
+	if in.ShowName == "" {
+		in.ShowName = ShowNone
+	}
+	if in.Lang == "" {
+		in.Lang = "nb"
+	}
+	token := NewToken()
+	now := s.Now()
+	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
+		if err != nil {
+			return err
+		}
+		if e.Status == EventDraft {
+			return NotFoundf("event.not_found", "event %s is a draft", slug)
+		}
+		if !e.Open(now) {
+			return Invalidf("signup.closed", "event %s takes no signups", slug)
+		}
+		var existing int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM signups
+			WHERE event_id = ? AND email = ? AND status <> 'cancelled'`, e.ID, in.Email).Scan(&existing); err != nil {
+			return Internal(err)
+		}
+		if existing > 0 {
+			return Conflictf("signup.duplicate", "%s is already signed up", in.Email)
+		}
+		// Someone already waiting blocks nobody who fits: promoteWaiting
+		// has given every waiting signup that fits its seats, so those in
+		// line need more seats than are free.
+		status := StatusWaiting
+		if e.SeatsTaken+in.Seats <= e.Capacity {
+			status = StatusConfirmed
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO signups
+			(event_id, token, name, email, phone, organization, diet, seats, show_name, status, lang, consent_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.ID, token, in.Name, in.Email, in.Phone, in.Organization, in.Diet, in.Seats, in.ShowName, status,
+			in.Lang, now.Unix(), now.Unix(), now.Unix())
+		if err != nil {
+			if isUniqueViolation(err) {
+				return Conflictf("signup.duplicate", "%s is already signed up", in.Email)
+			}
+			return Internal(err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return Internal(err)
+		}
+		if err := s.recordHistory(ctx, tx, id, "", status, ReasonSignup, ActorResident); err != nil {
+			return err
+		}
+		name, org := ShownAs(in.ShowName, in.Name, in.Organization)
+		return s.addActivity(ctx, tx, Activity{
+			Kind: ActivitySignup, EventID: e.ID, SignupID: id, ActorName: name, ActorOrg: org,
+			Seats: in.Seats, Text: status,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.signupBy(ctx, s.write, token)
+}
+
+// ShownAs reduces a person to what their show_name choice allows on the
+// live screen: the full name, the first name, or nothing at all. The
+// organisation is shown with a name, never without one.
+func ShownAs(showName, name, organization string) (shownName, shownOrg string) {
+	name = strings.TrimSpace(name)
+	switch showName {
+	case ShowFull:
+		return name, strings.TrimSpace(organization)
+	case ShowFirst:
+		first, _, _ := strings.Cut(name, " ")
+		return first, strings.TrimSpace(organization)
+	default:
+		return "", ""
+	}
+}
+
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+const signupColumns = `s.id, s.event_id, s.token, s.name, s.email, s.phone, s.organization, s.diet, s.seats,
+	s.show_name, s.status, s.lang, s.consent_at, s.checked_in_at, s.created_at, s.updated_at,
+	CASE WHEN s.status = 'waiting' THEN
+		(SELECT count(*) FROM signups w WHERE w.event_id = s.event_id AND w.status = 'waiting' AND w.id <= s.id)
+	ELSE 0 END`
+
+func scanSignup(row interface{ Scan(...any) error }) (*Signup, error) {
+	var su Signup
+	var consent, created, updated int64
+	var checkedIn sql.NullInt64
+	if err := row.Scan(&su.ID, &su.EventID, &su.Token, &su.Name, &su.Email, &su.Phone, &su.Organization,
+		&su.Diet, &su.Seats, &su.ShowName, &su.Status, &su.Lang, &consent, &checkedIn, &created, &updated,
+		&su.WaitingPosition); err != nil {
+		return nil, err
+	}
+	su.ConsentAt, su.CreatedAt, su.UpdatedAt = time.Unix(consent, 0), time.Unix(created, 0), time.Unix(updated, 0)
+	if checkedIn.Valid {
+		t := time.Unix(checkedIn.Int64, 0)
+		su.CheckedInAt = &t
+	}
+	return &su, nil
+}
+
+func (s *Store) signupBy(ctx context.Context, q querier, token string) (*Signup, error) {
+	su, err := scanSignup(q.QueryRowContext(ctx, `SELECT `+signupColumns+` FROM signups s WHERE s.token = ?`, token))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, NotFoundf("signup.not_found", "no signup with that token")
+	}
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return su, nil
+}
+
+// SignupByToken returns the signup the secret token belongs to.
+func (s *Store) SignupByToken(ctx context.Context, token string) (*Signup, error) {
+	return s.signupBy(ctx, s.read, token)
+}
+
+// ListSignups returns an event's signups in creation order.
+func (s *Store) ListSignups(ctx context.Context, eventID int64) ([]*Signup, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+signupColumns+` FROM signups s WHERE s.event_id = ? ORDER BY s.id`, eventID)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	defer rows.Close()
+	var out []*Signup
+	for rows.Next() {
+		su, err := scanSignup(rows)
+		if err != nil {
+			return nil, Internal(err)
+		}
+		out = append(out, su)
+	}
+	return out, rows.Err()
+}
+
+// CancelSignup cancels a confirmed signup or takes a waiting one off the
+// list, then moves the first waiting signups that now fit up, in order.
+// Cancelling twice is harmless.
+func (s *Store) CancelSignup(ctx context.Context, token, actor string) (*Signup, error) {
+	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+		su, err := s.signupBy(ctx, tx, token)
+		if err != nil {
+			return err
+		}
+		if su.Status == StatusCancelled {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE signups SET status = 'cancelled', updated_at = ? WHERE id = ?`,
+			s.Now().Unix(), su.ID); err != nil {
+			return Internal(err)
+		}
+		if err := s.recordHistory(ctx, tx, su.ID, su.Status, StatusCancelled, ReasonCancel, actor); err != nil {
+			return err
+		}
+		return s.promoteWaiting(ctx, tx, su.EventID, ReasonFreed, ActorSystem)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.signupBy(ctx, s.write, token)
+}
+
+// promoteWaiting confirms, in line order, every waiting signup whose seats
+// fit in what is free. A group too big for the seats left keeps its place
+// and the next in line that fits moves up; the group moves up as soon as
+// enough seats are free.
+func (s *Store) promoteWaiting(ctx context.Context, tx *sql.Tx, eventID int64, reason, actor string) error {
+	var capacity, taken int
+	if err := tx.QueryRowContext(ctx, `SELECT capacity,
+		coalesce((SELECT sum(seats) FROM signups WHERE event_id = events.id AND status = 'confirmed'), 0)
+		FROM events WHERE id = ?`, eventID).Scan(&capacity, &taken); err != nil {
+		return Internal(err)
+	}
+	free := capacity - taken
+	if free <= 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, seats FROM signups WHERE event_id = ? AND status = 'waiting' ORDER BY id`, eventID)
+	if err != nil {
+		return Internal(err)
+	}
+	type waiting struct {
+		id    int64
+		seats int
+	}
+	var promote []waiting
+	for rows.Next() {
+		var w waiting
+		if err := rows.Scan(&w.id, &w.seats); err != nil {
+			rows.Close()
+			return Internal(err)
+		}
+		if w.seats <= free {
+			promote = append(promote, w)
+			free -= w.seats
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Internal(err)
+	}
+	now := s.Now().Unix()
+	for _, w := range promote {
+		if _, err := tx.ExecContext(ctx, `UPDATE signups SET status = 'confirmed', updated_at = ? WHERE id = ?`, now, w.id); err != nil {
+			return Internal(err)
+		}
+		if err := s.recordHistory(ctx, tx, w.id, StatusWaiting, StatusConfirmed, reason, actor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// HistoryEntry is one recorded change of a signup's status.
+type HistoryEntry struct {
+	At         time.Time
+	FromStatus string
+	ToStatus   string
+	Reason     string
+	Actor      string
+}
+
+func (s *Store) recordHistory(ctx context.Context, tx *sql.Tx, signupID int64, from, to, reason, actor string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO signup_history (signup_id, at, from_status, to_status, reason, actor)
+		VALUES (?, ?, ?, ?, ?, ?)`, signupID, s.Now().Unix(), from, to, reason, actor)
+	if err != nil {
+		return Internal(err)
+	}
+	return nil
+}
+
+// SignupHistory returns a signup's changes, oldest first.
+func (s *Store) SignupHistory(ctx context.Context, signupID int64) ([]HistoryEntry, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT at, from_status, to_status, reason, actor
+		FROM signup_history WHERE signup_id = ? ORDER BY id`, signupID)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	defer rows.Close()
+	var out []HistoryEntry
+	for rows.Next() {
+		var h HistoryEntry
+		var at int64
+		if err := rows.Scan(&at, &h.FromStatus, &h.ToStatus, &h.Reason, &h.Actor); err != nil {
+			return nil, Internal(err)
+		}
+		h.At = time.Unix(at, 0)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
