@@ -57,12 +57,12 @@ func (e *Event) SeatsLeft() int { return max(e.Capacity-e.SeatsTaken, 0) }
 // Cancelled reports whether the event was called off.
 func (e *Event) Cancelled() bool { return e.Status == EventCancelled }
 
-// Past reports whether the event has started by now.
-func (e *Event) Past(now time.Time) bool { return !now.Before(e.StartsAt) }
+// Started reports whether the event has started by now.
+func (e *Event) Started(now time.Time) bool { return !now.Before(e.StartsAt) }
 
 // Open reports whether a signup is taken now (it may still land on the
 // waiting list).
-func (e *Event) Open(now time.Time) bool { return e.Status == EventPublished && !e.Past(now) }
+func (e *Event) Open(now time.Time) bool { return e.Status == EventPublished && !e.Started(now) }
 
 // NewEvent is what an organiser gives to create an event.
 type NewEvent struct {

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/torghub/torg/db"
+)
+
+// command is one "torg ..." subcommand.
+type command struct {
+	name    string // "event add"
+	args    string // what follows the flags in the usage line
+	summary string
+	nargs   int // how many positional arguments it takes; -1: one or more
+	flags   func(fs *flag.FlagSet) func(ctx context.Context, env *cmdEnv, args []string) error
+}
+
+// cmdEnv is what a command works with.
+type cmdEnv struct {
+	store  *db.Store
+	stdin  io.Reader
+	stdout io.Writer
+}
+
+var commands = []command{
+	{name: "serve", summary: "run the server", flags: serveFlags},
+	{name: "event add", summary: "add an event and print its slug", flags: eventAddFlags},
+	{name: "event capacity", args: "SLUG N", nargs: 2, summary: "change an event's capacity (raising it moves the waiting list up)", flags: eventCapacityFlags},
+	{name: "event cancel", args: "SLUG", nargs: 1, summary: "cancel an event: shown as cancelled, closed for signup", flags: eventStatusFlags(db.EventCancelled)},
+	{name: "event publish", args: "SLUG", nargs: 1, summary: "publish a draft or undo a cancellation", flags: eventStatusFlags(db.EventPublished)},
+	{name: "event list", summary: "list events, one a line: slug, start, seats taken/capacity, waiting, status", flags: eventListFlags},
+	{name: "kpi set", args: "KEY VALUE", nargs: 2, summary: "set a counter shown on the home page and the screen", flags: kpiSetFlags},
+	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (site_name, tagline_nb, tagline_en, contact_email, owner)", flags: siteSetFlags},
+	{name: "backup", args: "FILE", nargs: 1, summary: "write an online, consistent copy of the database", flags: backupFlags},
+}
+
+// run dispatches "torg [command] [flags] [args]" and returns the exit code.
+func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(argv) > 0 && (argv[0] == "help" || argv[0] == "-h" || argv[0] == "--help") {
+		usage(stdout)
+		return 0
+	}
+	cmd, rest := findCommand(argv)
+	if cmd == nil {
+		fmt.Fprintf(stderr, "torg: unknown command %q\n\n", strings.Join(argv, " "))
+		usage(stderr)
+		return 2
+	}
+	fs := flag.NewFlagSet("torg "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", envOr("TORG_DB", "data/torg.db"), "database file (TORG_DB)")
+	action := cmd.flags(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: torg %s [flags] %s\n\n%s.\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
+		fs.PrintDefaults()
+	}
+	args, err := parseInterspersed(fs, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	if cmd.nargs > 0 && len(args) != cmd.nargs || cmd.nargs == 0 && len(args) != 0 {
+		fmt.Fprintf(stderr, "torg %s: expected %s\n", cmd.name, orNothing(cmd.args))
+		fs.Usage()
+		return 2
+	}
+	env := &cmdEnv{stdin: stdin, stdout: stdout}
+	if cmd.name != "serve" {
+		store, err := db.Open(ctx, *dbPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "torg: %v\n", err)
+			return 1
+		}
+		defer store.Close()
+		env.store = store
+	}
+	ctx = context.WithValue(ctx, dbPathKey{}, *dbPath)
+	if err := action(ctx, env, args); err != nil {
+		fmt.Fprintf(stderr, "torg %s: %v\n", cmd.name, err)
+		return 1
+	}
+	return 0
+}
+
+type dbPathKey struct{}
+
+func orNothing(s string) string {
+	if s == "" {
+		return "no arguments"
+	}
+	return s
+}
+
+// findCommand matches the longest command name at the start of argv; no
+// command at all means "serve".
+func findCommand(argv []string) (*command, []string) {
+	if len(argv) == 0 || strings.HasPrefix(argv[0], "-") {
+		return &commands[0], argv
+	}
+	for i := range commands {
+		words := strings.Fields(commands[i].name)
+		if len(argv) >= len(words) && strings.Join(argv[:len(words)], " ") == commands[i].name {
+			return &commands[i], argv[len(words):]
+		}
+	}
+	return nil, nil
+}
+
+// parseInterspersed lets flags come before or after the arguments, as users
+// expect: "torg kpi set calls 145 --label Rørløft". A lone "--" ends flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "torg – a community engagement hub: events, signups and the live screen.")
+	fmt.Fprintln(w, "\nusage: torg <command> [flags] [arguments]\n\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-34s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+	fmt.Fprintln(w, "\nWith no command, torg serves. \"torg COMMAND --help\" explains a command.")
+	fmt.Fprintln(w, "Every command reads the database from --db or TORG_DB (default data/torg.db).")
+}
+
+func envOr(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func envBool(key string) bool {
+	v, _ := strconv.ParseBool(os.Getenv(key))
+	return v
+}
+
+func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	cfg := Config{}
+	fs.StringVar(&cfg.Addr, "addr", envOr("TORG_ADDR", ":8080"), "address to listen on (TORG_ADDR)")
+	fs.StringVar(&cfg.BaseURL, "base-url", os.Getenv("TORG_BASE_URL"), "public address, e.g. https://torg.example.no (TORG_BASE_URL)")
+	fs.BoolVar(&cfg.Demo, "demo", envBool("TORG_DEMO"), "fill an EMPTY database with a sample Elverum+ programme (TORG_DEMO)")
+	fs.StringVar(&cfg.LogFormat, "log-format", envOr("TORG_LOG_FORMAT", "text"), "log format: text or json (TORG_LOG_FORMAT)")
+	return func(ctx context.Context, env *cmdEnv, _ []string) error {
+		cfg.DB = ctx.Value(dbPathKey{}).(string)
+		m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, os.Stderr)}
+		if err := m.Run(ctx); err != nil {
+			m.Close()
+			return err
+		}
+		<-ctx.Done()
+		m.Logger.Info("shutting down")
+		return m.Close()
+	}
+}
+
+// parseOslo reads "2026-12-03T07:30" (or with a space, or with seconds) as
+// Europe/Oslo time.
+func parseOslo(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, db.Oslo); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time like 2026-12-03T07:30 (Europe/Oslo)", s)
+}
+
+func eventAddFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	title := fs.String("title", "", "the event's title (required)")
+	starts := fs.String("starts", "", "start, Europe/Oslo time: 2026-12-03T07:30 (required)")
+	ends := fs.String("ends", "", "end, as --starts (default: two hours after the start)")
+	place := fs.String("place", "", "where it is")
+	capacity := fs.Int("capacity", db.DefaultCapacity, "seats")
+	kind := fs.String("kind", db.KindMeeting, "breakfast, seminar, network or meeting")
+	description := fs.String("description", "", "a few lines about it; a blank line starts a new paragraph")
+	draft := fs.Bool("draft", false, "store as a draft, invisible until \"torg event publish\"")
+	return func(ctx context.Context, env *cmdEnv, _ []string) error {
+		in := db.NewEvent{Title: *title, Place: *place, Capacity: *capacity, Kind: *kind, Description: *description}
+		if *draft {
+			in.Status = db.EventDraft
+		}
+		var err error
+		if *starts == "" {
+			return errors.New("--starts is required, e.g. --starts 2026-12-03T07:30")
+		}
+		if in.StartsAt, err = parseOslo(*starts); err != nil {
+			return fmt.Errorf("--starts: %w", err)
+		}
+		if *ends != "" {
+			if in.EndsAt, err = parseOslo(*ends); err != nil {
+				return fmt.Errorf("--ends: %w", err)
+			}
+		}
+		e, err := env.store.CreateEvent(ctx, in)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, e.Slug)
+		return nil
+	}
+}
+
+func eventCapacityFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		n, err := strconv.Atoi(args[1])
+		if err != nil {
+			return fmt.Errorf("capacity %q is not a whole number", args[1])
+		}
+		e, err := env.store.SetCapacity(ctx, args[0], n, "cli")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "%s: %d of %d seats taken, %d waiting\n", e.Slug, e.SeatsTaken, e.Capacity, e.Waiting)
+		return nil
+	}
+}
+
+func eventStatusFlags(status string) func(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	return func(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+		return func(ctx context.Context, env *cmdEnv, args []string) error {
+			return env.store.SetEventStatus(ctx, args[0], status)
+		}
+	}
+}
+
+func eventListFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	past := fs.Bool("past", false, "list past events instead of upcoming ones")
+	return func(ctx context.Context, env *cmdEnv, _ []string) error {
+		events, err := env.store.ListEvents(ctx, db.EventFilter{Upcoming: !*past})
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(env.stdout)
+		for _, e := range events {
+			fmt.Fprintf(w, "%s\t%s\t%d/%d\t%d\t%s\n", e.Slug, e.StartsAt.In(db.Oslo).Format("2006-01-02 15:04"),
+				e.SeatsTaken, e.Capacity, e.Waiting, e.Status)
+		}
+		return w.Flush()
+	}
+}
+
+func kpiSetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	label := fs.String("label", "", "the label shown with the figure, e.g. \"Rørløft\"")
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		n, err := strconv.Atoi(args[1])
+		if err != nil {
+			return fmt.Errorf("value %q is not a whole number", args[1])
+		}
+		return env.store.SetKPI(ctx, args[0], n, *label)
+	}
+}
+
+func siteSetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	known := []string{"site_name", "tagline_nb", "tagline_en", "contact_email", "owner"}
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		for _, k := range known {
+			if k == args[0] {
+				return env.store.SetSetting(ctx, args[0], args[1])
+			}
+		}
+		return fmt.Errorf("unknown setting %q (one of %s)", args[0], strings.Join(known, ", "))
+	}
+}
+
+func backupFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		if err := env.store.Backup(ctx, args[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "wrote %s\n", args[0])
+		return nil
+	}
+}

@@ -1,0 +1,122 @@
+// Command torg runs the community engagement hub and its organisers'
+// commands. See "torg help".
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Europe/Oslo on machines without zoneinfo
+
+	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/handlers"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Config is read once from flags and the environment and passed down.
+type Config struct {
+	Addr      string // TORG_ADDR
+	DB        string // TORG_DB
+	BaseURL   string // TORG_BASE_URL
+	Demo      bool   // TORG_DEMO
+	LogFormat string // TORG_LOG_FORMAT: text or json
+}
+
+// Main is the running server: tests boot it the same way on ":0" with a
+// temporary database.
+type Main struct {
+	Config Config
+	Store  *db.Store
+	Server *handlers.Server
+	Logger *slog.Logger
+
+	http     *http.Server
+	listener net.Listener
+	cancel   context.CancelFunc
+	served   chan error
+}
+
+// Run opens the database, seeds the demo programme when asked, and starts
+// serving. It returns once the server listens.
+func (m *Main) Run(ctx context.Context) error {
+	store, err := db.Open(ctx, m.Config.DB)
+	if err != nil {
+		return err
+	}
+	m.Store = store
+	if m.Config.Demo {
+		seeded, err := store.SeedDemo(ctx)
+		if err != nil {
+			return fmt.Errorf("demo programme: %w", err)
+		}
+		if seeded {
+			m.Logger.Info("filled the empty database with the demo programme")
+		}
+	}
+	m.Server, err = handlers.New(handlers.Config{BaseURL: m.Config.BaseURL}, store, m.Logger)
+	if err != nil {
+		return err
+	}
+	m.listener, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.http = &http.Server{
+		Handler:           m.Server,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	go m.Server.WatchStore(bg)
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.http.Serve(m.listener) }()
+	m.Logger.Info("torg is listening", "addr", m.listener.Addr().String(), "db", m.Config.DB)
+	return nil
+}
+
+// URL is the address the server listens on, e.g. "http://127.0.0.1:41234".
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// Close shuts down gracefully: requests in flight get ten seconds, then the
+// background work stops, then the database closes.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		errs = append(errs, m.http.Shutdown(ctx))
+		if err := <-m.served; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}

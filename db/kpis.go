@@ -1,0 +1,65 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"regexp"
+	"time"
+)
+
+// KPI is one of the initiative's own figures, set by organisers and shown
+// on the home page and the live screen ("Rørløft: 145").
+type KPI struct {
+	Key       string
+	Label     string
+	Value     int
+	UpdatedAt time.Time
+}
+
+var kpiKey = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+
+// SetKPI sets a figure's value, and its label where one is given. A new key
+// without a label is shown under its key.
+func (s *Store) SetKPI(ctx context.Context, key string, value int, label string) error {
+	if !kpiKey.MatchString(key) {
+		return Invalidf("kpi.key_invalid", "a key is 1-40 lower-case letters, digits, - or _ (got %q)", key)
+	}
+	return s.inWrite(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO kpis (key, label, value, position, updated_at)
+			VALUES (?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM kpis), ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
+				label = CASE WHEN ? <> '' THEN ? ELSE kpis.label END`,
+			key, coalesceLabel(label, key), value, s.Now().Unix(), label, label)
+		if err != nil {
+			return Internal(err)
+		}
+		return nil
+	})
+}
+
+func coalesceLabel(label, key string) string {
+	if label == "" {
+		return key
+	}
+	return label
+}
+
+// ListKPIs returns the figures in the order they were first set.
+func (s *Store) ListKPIs(ctx context.Context) ([]KPI, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT key, label, value, updated_at FROM kpis ORDER BY position, key`)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	defer rows.Close()
+	var out []KPI
+	for rows.Next() {
+		var k KPI
+		var updated int64
+		if err := rows.Scan(&k.Key, &k.Label, &k.Value, &updated); err != nil {
+			return nil, Internal(err)
+		}
+		k.UpdatedAt = time.Unix(updated, 0)
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/torghub/torg/db"
+)
+
+// errorStatus maps the store's error vocabulary to HTTP.
+var errorStatus = map[db.Code]int{
+	db.EINVALID:  http.StatusUnprocessableEntity,
+	db.ENOTFOUND: http.StatusNotFound,
+	db.ECONFLICT: http.StatusConflict,
+	db.EINTERNAL: http.StatusInternalServerError,
+}
+
+// handleError is the one place an error becomes a response: a page in the
+// user's language with the right status. Only internal errors are logged.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status := http.StatusInternalServerError
+	message := ""
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &he):
+		status = he.Code
+	case db.ErrorCode(err) != "":
+		status = errorStatus[db.ErrorCode(err)]
+		if status != http.StatusInternalServerError {
+			message = db.ErrorKey(err)
+		}
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "err", err, "path", c.Request().URL.Path,
+			"id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	l := s.localizer(c)
+	code := strconv.Itoa(status)
+	if !l.Has("error." + code + ".title") {
+		code = "500"
+		if status < 500 {
+			code = "400"
+		}
+	}
+	if message == "" || !l.Has(message) {
+		message = "error." + code + ".text"
+		if !l.Has(message) {
+			message = "error.400.text"
+		}
+	}
+	p := s.page(c, l.T("error."+code+".title"), struct{ Message string }{l.T(message)})
+	p.Status = status
+	if err := s.render(c, status, "error", "", p); err != nil {
+		s.log.Error("render error page", "err", err)
+		c.String(status, http.StatusText(status))
+	}
+}

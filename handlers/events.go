@@ -1,0 +1,116 @@
+package handlers
+
+import (
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/views"
+)
+
+// eventView is an event as pages show it, with what depends on the clock
+// decided once.
+type eventView struct {
+	*db.Event
+	Past bool
+}
+
+func viewEvents(events []*db.Event, now time.Time) []eventView {
+	out := make([]eventView, len(events))
+	for i, e := range events {
+		out[i] = eventView{Event: e, Past: e.Started(now)}
+	}
+	return out
+}
+
+// homeCounters are the initiative's figures on the home page.
+type homeCounters struct {
+	UpcomingEvents int
+	Signups        int
+	KPIs           []db.KPI
+}
+
+func (s *Server) showHome(c echo.Context) error {
+	return s.cachedPage(c, "home", "", func() (views.Page, error) {
+		ctx := c.Request().Context()
+		upcoming, err := s.store.ListEvents(ctx, db.EventFilter{Upcoming: true})
+		if err != nil {
+			return views.Page{}, err
+		}
+		counters := homeCounters{UpcomingEvents: len(upcoming)}
+		for _, e := range upcoming {
+			counters.Signups += e.SeatsTaken
+		}
+		if counters.KPIs, err = s.store.ListKPIs(ctx); err != nil {
+			return views.Page{}, err
+		}
+		return s.page(c, "", struct {
+			Events   []eventView
+			Counters homeCounters
+		}{viewEvents(upcoming[:min(len(upcoming), 3)], s.store.Now()), counters}), nil
+	})
+}
+
+func (s *Server) listEvents(c echo.Context) error {
+	return s.cachedPage(c, "events", "", func() (views.Page, error) {
+		ctx := c.Request().Context()
+		upcoming, err := s.store.ListEvents(ctx, db.EventFilter{Upcoming: true})
+		if err != nil {
+			return views.Page{}, err
+		}
+		past, err := s.store.ListEvents(ctx, db.EventFilter{Limit: 20})
+		if err != nil {
+			return views.Page{}, err
+		}
+		now := s.store.Now()
+		l := s.localizer(c)
+		return s.page(c, l.T("events.title"), struct{ Upcoming, Past []eventView }{
+			viewEvents(upcoming, now), viewEvents(past, now),
+		}), nil
+	})
+}
+
+// eventPage is the event page's data: the event and its signup form.
+type eventPage struct {
+	Event      eventView
+	Paragraphs []string
+	Open       bool // takes signups
+	Full       bool // a signup now lands on the waiting list
+	Form       *views.Form
+}
+
+func (s *Server) eventPageData(e *db.Event, form *views.Form) eventPage {
+	now := s.store.Now()
+	var paragraphs []string
+	for _, p := range strings.Split(strings.ReplaceAll(e.Description, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			paragraphs = append(paragraphs, p)
+		}
+	}
+	return eventPage{
+		Event:      eventView{Event: e, Past: e.Started(now)},
+		Paragraphs: paragraphs,
+		Open:       e.Open(now),
+		Full:       e.SeatsLeft() == 0,
+		Form:       form,
+	}
+}
+
+func (s *Server) showEvent(c echo.Context) error {
+	slug := c.Param("slug")
+	return s.cachedPage(c, "event", "", func() (views.Page, error) {
+		e, err := s.store.EventBySlug(c.Request().Context(), slug)
+		if err != nil {
+			return views.Page{}, err
+		}
+		return s.page(c, e.Title, s.eventPageData(e, newSignupForm(slug))), nil
+	})
+}
+
+func (s *Server) showPrivacy(c echo.Context) error {
+	return s.cachedPage(c, "privacy", "", func() (views.Page, error) {
+		return s.page(c, s.localizer(c).T("privacy.title"), nil), nil
+	})
+}

@@ -1,0 +1,157 @@
+package handlers
+
+import (
+	"errors"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+
+	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/views"
+)
+
+// formValidator checks form structs by their validate tags and turns each
+// failure into the catalog's message "validation.FIELD.TAG".
+type formValidator struct{ v *validator.Validate }
+
+// norwegianPhone: 8 digits, optionally after +47 or 0047; spaces are
+// removed before the check.
+var norwegianPhone = regexp.MustCompile(`^(\+47|0047)?[0-9]{8}$`)
+
+func newFormValidator() *formValidator {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	// Report fields by their form names, which are also the catalog's.
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("form"), ",")
+		return name
+	})
+	v.RegisterValidation("nophone", func(fl validator.FieldLevel) bool {
+		return norwegianPhone.MatchString(strings.ReplaceAll(fl.Field().String(), " ", ""))
+	})
+	return &formValidator{v: v}
+}
+
+// check validates form and records a message per failing field, unless the
+// field already has one (from reading the raw input).
+func (fv *formValidator) check(form any, l views.Localizer, f *views.Form) {
+	var verrs validator.ValidationErrors
+	if err := fv.v.Struct(form); errors.As(err, &verrs) {
+		for _, fe := range verrs {
+			if f.Errors[fe.Field()] != "" {
+				continue
+			}
+			key := "validation." + fe.Field() + "." + fe.Tag()
+			if !l.Has(key) {
+				key = "validation.invalid"
+			}
+			f.Errors[fe.Field()] = l.T(key)
+		}
+	}
+}
+
+// readForm reads the named fields of a posted form into f.Values. A value
+// that is not valid UTF-8 or holds control characters is refused with a
+// message on its field (422, never a 500), and shown back with the bad
+// bytes replaced so the page itself stays valid.
+func readForm(c echo.Context, l views.Localizer, f *views.Form, multiline map[string]bool) error {
+	params, err := c.FormParams()
+	if err != nil {
+		return echo.ErrBadRequest.WithInternal(err)
+	}
+	for _, name := range f.Order {
+		raw := strings.TrimSpace(params.Get(name))
+		if !cleanText(raw, multiline[name]) {
+			f.Errors[name] = l.T("validation.text")
+			raw = strings.Map(func(r rune) rune {
+				if r == '\n' || r == '\t' || !unicode.IsControl(r) {
+					return r
+				}
+				return -1
+			}, strings.ToValidUTF8(raw, "\uFFFD"))
+		}
+		f.Values[name] = raw
+	}
+	return nil
+}
+
+// cleanText reports whether s is valid UTF-8 without control characters
+// (newlines and tabs allowed where the field is multi-line).
+func cleanText(s string, multiline bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
+			return false
+		}
+	}
+	return true
+}
+
+// signupFields are the signup form's fields in the order the form shows them.
+var signupFields = []string{"name", "email", "phone", "organization", "diet", "seats", "show_name", "consent"}
+
+// signupForm is the signup form as validated.
+type signupForm struct {
+	Name         string `form:"name" validate:"required,max=100"`
+	Email        string `form:"email" validate:"required,max=254,email"`
+	Phone        string `form:"phone" validate:"omitempty,nophone"`
+	Organization string `form:"organization" validate:"max=150"`
+	Diet         string `form:"diet" validate:"max=500"`
+	Seats        int    `form:"seats" validate:"min=1,max=5"`
+	ShowName     string `form:"show_name" validate:"oneof=full first none"`
+	Consent      bool   `form:"consent" validate:"required"`
+}
+
+func newSignupForm(slug string) *views.Form {
+	action := "/events/" + slug + "/signups"
+	return &views.Form{
+		Action: action, ValidateURL: action + "/validate", Order: signupFields,
+		Values: map[string]string{"seats": "1", "show_name": db.ShowNone},
+		Errors: map[string]string{},
+	}
+}
+
+// bindSignup reads and validates a posted signup form. It returns the form
+// as typed (with its messages) and, when it is valid, the signup to store.
+func (s *Server) bindSignup(c echo.Context, slug string) (*views.Form, *db.NewSignup, error) {
+	l := s.localizer(c)
+	f := newSignupForm(slug)
+	if err := readForm(c, l, f, map[string]bool{"diet": true}); err != nil {
+		return nil, nil, err
+	}
+	if f.Values["seats"] == "" {
+		f.Values["seats"] = "1" // a client that leaves it out means one seat
+	}
+	if f.Values["show_name"] == "" {
+		f.Values["show_name"] = db.ShowNone // the issue's default: not by name
+	}
+	seats, err := strconv.Atoi(f.Values["seats"])
+	if err != nil {
+		seats = 0 // fails min=1 with the seats message
+	}
+	consent := false
+	switch strings.ToLower(f.Values["consent"]) {
+	case "yes", "on", "true", "1":
+		consent = true
+	}
+	form := signupForm{
+		Name: f.Values["name"], Email: f.Values["email"], Phone: f.Values["phone"],
+		Organization: f.Values["organization"], Diet: f.Values["diet"], Seats: seats,
+		ShowName: f.Values["show_name"], Consent: consent,
+	}
+	s.valid.check(form, l, f)
+	if len(f.Errors) > 0 {
+		return f, nil, nil
+	}
+	return f, &db.NewSignup{
+		Name: form.Name, Email: form.Email, Phone: form.Phone, Organization: form.Organization,
+		Diet: form.Diet, Seats: form.Seats, ShowName: form.ShowName, Lang: l.Lang,
+	}, nil
+}

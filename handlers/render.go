@@ -1,0 +1,137 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/torghub/torg/views"
+)
+
+const langCookie = "lang"
+
+// language picks the page's language: ?lang= (remembered in a cookie), then
+// the cookie, then Accept-Language, then Bokmål.
+func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		lang := ""
+		if q := c.QueryParam("lang"); views.SupportedLanguage(q) {
+			lang = q
+			c.SetCookie(&http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		} else if ck, err := c.Cookie(langCookie); err == nil && views.SupportedLanguage(ck.Value) {
+			lang = ck.Value
+		} else {
+			lang = views.MatchLanguage(c.Request().Header.Get("Accept-Language"))
+		}
+		c.Set(langCookie, lang)
+		c.Response().Header().Add("Vary", "Accept-Language, Cookie")
+		return next(c)
+	}
+}
+
+func (s *Server) localizer(c echo.Context) views.Localizer {
+	lang, _ := c.Get(langCookie).(string)
+	return s.views.Catalog.Localizer(lang)
+}
+
+// page builds the data every page gets.
+func (s *Server) page(c echo.Context, title string, data any) views.Page {
+	l := s.localizer(c)
+	return views.Page{L: l, Site: s.site(c, l), Title: title, Path: c.Request().URL.Path, Data: data}
+}
+
+// site reads the initiative's name and words from the settings, falling back
+// to the catalog's neutral ones, so any town can run its own hub.
+func (s *Server) site(c echo.Context, l views.Localizer) views.Site {
+	settings, err := s.store.Settings(c.Request().Context())
+	if err != nil {
+		s.log.Warn("read settings", "err", err)
+	}
+	site := views.Site{
+		Name:    settings["site_name"],
+		Tagline: settings["tagline_"+l.Lang],
+		Contact: settings["contact_email"],
+		Owner:   settings["owner"],
+		BaseURL: s.baseURL(c),
+	}
+	if site.Name == "" {
+		site.Name = l.T("site.default_name")
+	}
+	if site.Tagline == "" {
+		site.Tagline = l.T("site.default_tagline")
+	}
+	return site
+}
+
+// baseURL is the configured public address, or the one the request came to.
+func (s *Server) baseURL(c echo.Context) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
+	return c.Scheme() + "://" + c.Request().Host
+}
+
+// isHTMX reports whether htmx asked, and so wants only a fragment. A
+// history restore wants the whole page.
+func isHTMX(c echo.Context) bool {
+	h := c.Request().Header
+	return h.Get("HX-Request") == "true" && h.Get("HX-History-Restore-Request") != "true"
+}
+
+// render answers with a whole page, or with the named fragment of it when
+// htmx asked for one.
+func (s *Server) render(c echo.Context, status int, page, fragment string, p views.Page) error {
+	body, err := s.renderBytes(c, page, fragment, p)
+	if err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, body)
+}
+
+func (s *Server) renderBytes(c echo.Context, page, fragment string, p views.Page) ([]byte, error) {
+	c.Response().Header().Add("Vary", "HX-Request")
+	var buf bytes.Buffer
+	var err error
+	if fragment != "" && isHTMX(c) {
+		err = s.views.Fragment(&buf, page, fragment, p)
+	} else {
+		err = s.views.Page(&buf, page, p)
+	}
+	return buf.Bytes(), err
+}
+
+// cachedPage answers a public page from the cache while nothing was written
+// since it was rendered, with an ETag so a browser's conditional request
+// gets 304. build renders the page on a miss.
+func (s *Server) cachedPage(c echo.Context, page, fragment string, build func() (views.Page, error)) error {
+	key := cacheKey{path: c.Request().URL.Path, lang: s.localizer(c).Lang, htmx: fragment != "" && isHTMX(c)}
+	rev := s.store.Revision()
+	entry, ok := s.pages.get(key, rev, time.Now())
+	if !ok {
+		p, err := build()
+		if err != nil {
+			return err
+		}
+		body, err := s.renderBytes(c, page, fragment, p)
+		if err != nil {
+			return err
+		}
+		entry = s.pages.put(key, rev, time.Now(), body)
+	} else {
+		c.Response().Header().Add("Vary", "HX-Request")
+	}
+	return serveEntry(c, entry, "text/html; charset=utf-8")
+}
+
+func serveEntry(c echo.Context, entry *pageEntry, contentType string) error {
+	h := c.Response().Header()
+	h.Set("ETag", entry.etag)
+	h.Set("Cache-Control", "no-cache")
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && match == entry.etag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, contentType, entry.body)
+}

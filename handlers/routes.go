@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// routes is the one route table of the public contract (see README).
+func (s *Server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	// Trailing slashes lead nowhere of their own: /events/ is /events.
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.RequestID())
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURIPath: true, LogMethod: true, LogRequestID: true, LogLatency: true, LogError: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+				slog.String("id", v.RequestID), slog.String("method", v.Method), slog.String("path", v.URIPath),
+				slog.Int("status", v.Status), slog.Duration("latency", v.Latency))
+			return nil
+		},
+	}))
+	e.Use(middleware.Recover())
+	e.Use(securityHeaders)
+	e.Use(middleware.BodyLimit(s.cfg.BodyLimit))
+	e.Use(s.language)
+
+	e.GET("/static/*", s.serveStatic)
+	e.GET("/healthz", s.health)
+
+	e.GET("/", s.showHome)
+	e.GET("/privacy", s.showPrivacy)
+	e.GET("/events", s.listEvents)
+	e.GET("/events/:slug", s.showEvent)
+	e.POST("/events/:slug/signups", s.createSignup)
+	e.POST("/events/:slug/signups/validate", s.validateSignup)
+	e.GET("/events/:slug/calendar.ics", s.eventCalendar)
+	e.GET("/calendar.ics", s.upcomingCalendar)
+
+	e.GET("/signups/:token", s.showSignup)
+	e.POST("/signups/:token/cancel", s.cancelSignup)
+	return e
+}
+
+// securityHeaders keeps every page to its own origin: no script, style,
+// frame or connection from another host.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
+			"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		return next(c)
+	}
+}

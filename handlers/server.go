@@ -1,0 +1,87 @@
+// Package handlers is torg's web layer: the Echo routes, middleware, the
+// page cache and (to come) the websocket hub.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/static"
+	"github.com/torghub/torg/views"
+)
+
+// Config is what the web layer needs from the command line and environment.
+type Config struct {
+	// BaseURL is the hub's public address ("https://elverum.example.no"),
+	// used where a link must be absolute: calendars, QR codes.
+	BaseURL string
+	// BodyLimit caps a request body; a larger one gets 413.
+	BodyLimit string
+}
+
+// Server holds everything the handlers use. It is built once by New.
+type Server struct {
+	cfg    Config
+	store  *db.Store
+	views  *views.Renderer
+	assets *static.Assets
+	log    *slog.Logger
+	echo   *echo.Echo
+	pages  *pageCache
+	valid  *formValidator
+}
+
+// New builds the server and its route table.
+func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
+	if cfg.BodyLimit == "" {
+		cfg.BodyLimit = "64K"
+	}
+	assets, err := static.Load()
+	if err != nil {
+		return nil, err
+	}
+	renderer, err := views.New(assets.URL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:    cfg,
+		store:  store,
+		views:  renderer,
+		assets: assets,
+		log:    logger,
+		pages:  newPageCache(512),
+		valid:  newFormValidator(),
+	}
+	s.echo = s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Echo returns the router, for Start and Shutdown.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// WatchStore polls the database once a second until ctx ends, so writes by
+// another process (the command line) move the revision that cached pages
+// are keyed on.
+func (s *Server) WatchStore(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if _, err := s.store.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("refresh revision", "err", err)
+			}
+		}
+	}
+}

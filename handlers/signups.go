@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/views"
+)
+
+// createSignup takes the signup form. Valid: 303 to the signup's own page
+// (htmx: HX-Redirect there). Invalid: 422 with the form again, what was typed
+// kept and every problem marked. Already signed up: 409, said politely,
+// without the other signup's link.
+func (s *Server) createSignup(c echo.Context) error {
+	ctx := c.Request().Context()
+	slug := c.Param("slug")
+	e, err := s.store.EventBySlug(ctx, slug)
+	if err != nil {
+		return err
+	}
+	form, in, err := s.bindSignup(c, slug)
+	if err != nil {
+		return err
+	}
+	if in == nil {
+		return s.renderSignupForm(c, http.StatusUnprocessableEntity, e, form)
+	}
+	su, err := s.store.CreateSignup(ctx, slug, *in)
+	switch db.ErrorCode(err) {
+	case "":
+	case db.ECONFLICT:
+		form.Errors["email"] = s.localizer(c).T(db.ErrorKey(err))
+		return s.renderSignupForm(c, http.StatusConflict, e, form)
+	case db.EINVALID:
+		// The event closed (or filled its rules) since the page was shown:
+		// show it as it is now.
+		if e, err = s.store.EventBySlug(ctx, slug); err != nil {
+			return err
+		}
+		form.Errors["name"] = s.localizer(c).T(db.ErrorKey(err))
+		return s.renderSignupForm(c, http.StatusUnprocessableEntity, e, form)
+	default:
+		return err
+	}
+	target := "/signups/" + su.Token
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", target)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
+
+// validateSignup checks the form as a field loses focus (htmx) and answers
+// the form with that field's message only; the page picks the field out.
+// It never stores anything.
+func (s *Server) validateSignup(c echo.Context) error {
+	slug := c.Param("slug")
+	e, err := s.store.EventBySlug(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	form, _, err := s.bindSignup(c, slug)
+	if err != nil {
+		return err
+	}
+	field := c.Request().Header.Get("HX-Trigger-Name")
+	for name := range form.Errors {
+		if name != field {
+			delete(form.Errors, name)
+		}
+	}
+	return s.renderSignupForm(c, http.StatusOK, e, form)
+}
+
+func (s *Server) renderSignupForm(c echo.Context, status int, e *db.Event, form *views.Form) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.render(c, status, "event", "signup-form", s.page(c, e.Title, s.eventPageData(e, form)))
+}
+
+// signupPage is the signup page's data.
+type signupPage struct {
+	Signup    *db.Signup
+	Event     *db.Event
+	CanCancel bool
+}
+
+// showSignup is the person's own page, reached only through the secret
+// token: status, place in line, cancel, calendar.
+func (s *Server) showSignup(c echo.Context) error {
+	ctx := c.Request().Context()
+	su, err := s.store.SignupByToken(ctx, c.Param("token"))
+	if err != nil {
+		return err
+	}
+	e, err := s.store.EventByID(ctx, su.EventID)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	// The address is the key: keep it out of caches and other sites' logs.
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Robots-Tag", "noindex")
+	l := s.localizer(c)
+	p := s.page(c, l.T("signup.status."+su.Status+".title"), signupPage{
+		Signup: su, Event: e, CanCancel: !e.Started(s.store.Now()),
+	})
+	return s.render(c, http.StatusOK, "signup", "", p)
+}
+
+// cancelSignup cancels, or leaves the waiting list; the first in line that
+// fit move up. Then back to the signup page, which shows the new status.
+func (s *Server) cancelSignup(c echo.Context) error {
+	token := c.Param("token")
+	if _, err := s.store.CancelSignup(c.Request().Context(), token, db.ActorResident); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/signups/"+token)
+}

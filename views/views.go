@@ -1,0 +1,235 @@
+// Package views renders torg's pages and fragments from embedded
+// html/template files, in Norwegian Bokmål or English from a message catalog.
+package views
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+//go:embed templates i18n
+var files embed.FS
+
+// Renderer holds every page's template set, parsed once at start.
+type Renderer struct {
+	pages   map[string]*template.Template
+	Catalog *Catalog
+}
+
+// New parses every template. A missing or broken template stops the start
+// rather than failing a request. assetURL maps a static file's name to its
+// content-hashed URL.
+func New(assetURL func(name string) string) (*Renderer, error) {
+	cat, err := loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{
+		"asset": assetURL,
+		"seq": func(from, to int) []int {
+			var out []int
+			for i := from; i <= to; i++ {
+				out = append(out, i)
+			}
+			return out
+		},
+		"join": strings.Join,
+		"list": func(v ...string) []string { return v },
+		// dict passes several values to a named template.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict needs pairs")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+	}
+	base, err := template.New("").Funcs(funcs).ParseFS(files, "templates/*.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	pageFiles, err := fs.Glob(files, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{pages: map[string]*template.Template{}, Catalog: cat}
+	for _, file := range pageFiles {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if t, err = t.ParseFS(files, file); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", file, err)
+		}
+		r.pages[strings.TrimSuffix(path.Base(file), ".html")] = t
+	}
+	return r, nil
+}
+
+// Page renders a whole page: the layout around the page's "content".
+func (r *Renderer) Page(w io.Writer, page string, data any) error {
+	return r.Fragment(w, page, "layout", data)
+}
+
+// Fragment renders one named template of a page's set, e.g. the rows an
+// htmx request asks for. Output goes to a buffer first, so a failing
+// template never leaves half a page behind.
+func (r *Renderer) Fragment(w io.Writer, page, name string, data any) error {
+	t, ok := r.pages[page]
+	if !ok {
+		return fmt.Errorf("no page %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return fmt.Errorf("render %s/%s: %w", page, name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Site is what every page says about the initiative running this hub.
+type Site struct {
+	Name    string // "Elverum+"
+	Tagline string // in the page's language
+	Contact string // e-mail address for questions and privacy requests
+	Owner   string // who is responsible for the data (the privacy notice)
+	BaseURL string // absolute address, for calendars and QR codes
+}
+
+// Page is the data every page gets: the language, the site, where it is,
+// and the page's own data in Data.
+type Page struct {
+	L     Localizer
+	Site  Site
+	Title string // the page's own part of <title>
+	Path  string // the current path, for the language switch
+	Data  any
+	// Status is the HTTP status the page is answered with (error pages).
+	Status int
+	// Refresh, if set, makes the page reload itself every N seconds
+	// (the live screen's twin without JavaScript).
+	Refresh int
+	// Wide lets the page use the whole width (the live screen).
+	Wide bool
+}
+
+// OtherLanguage is the language the switch offers.
+func (p Page) OtherLanguage() string {
+	if p.L.Lang == "en" {
+		return "nb"
+	}
+	return "en"
+}
+
+// Form is a form as typed, with a message per invalid field.
+type Form struct {
+	Action string
+	Values map[string]string
+	Multi  map[string][]string
+	Errors map[string]string // field name -> message in the user's language
+	Order  []string          // fields in the order the form shows them, for the error summary
+	// ValidateURL, if set, is where a field posts the form when it loses
+	// focus, to have its message shown without a reload (htmx).
+	ValidateURL string
+}
+
+// Value returns what was typed into a field.
+func (f *Form) Value(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[name]
+}
+
+// Error returns a field's message, "" when it is valid.
+func (f *Form) Error(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[name]
+}
+
+// FieldError is one line of the error summary.
+type FieldError struct{ Field, Message string }
+
+// ErrorList returns the messages in the order the fields appear.
+func (f *Form) ErrorList() []FieldError {
+	if f == nil {
+		return nil
+	}
+	var out []FieldError
+	for _, name := range f.Order {
+		if msg := f.Errors[name]; msg != "" {
+			out = append(out, FieldError{name, msg})
+		}
+	}
+	return out
+}
+
+// Is reports whether a field holds value (radio buttons, selects).
+func (f *Form) Is(name, value string) bool { return f.Value(name) == value }
+
+// Input is one labelled text field as the "input" template draws it.
+type Input struct {
+	Name, Type, Value, Label, Hint, Optional, Error, ErrorPrefix string
+	Autocomplete, InputMode, ValidateURL                         string
+	Required                                                     bool
+	MaxLength                                                    int
+}
+
+// DescribedBy lists the ids of the hint and the message, for aria-describedby.
+func (in Input) DescribedBy() string {
+	var ids []string
+	if in.Error != "" {
+		ids = append(ids, in.Name+"-error")
+	}
+	if in.Hint != "" {
+		ids = append(ids, in.Name+"-hint")
+	}
+	return strings.Join(ids, " ")
+}
+
+// Input builds a field of form f for the "input" template. spec lists its
+// options, space-separated: "required", "autocomplete=email",
+// "inputmode=tel", "max=254". The label is the catalog's "field.NAME", the
+// hint "field.NAME.hint" where the catalog has one.
+func (p Page) Input(f *Form, name, typ, spec string) Input {
+	in := Input{
+		Name: name, Type: typ, Value: f.Value(name), Error: f.Error(name),
+		Label: p.L.T("field." + name), Optional: p.L.T("form.optional"),
+		ErrorPrefix: p.L.T("form.error_prefix"), MaxLength: 200,
+	}
+	if p.L.Has("field." + name + ".hint") {
+		in.Hint = p.L.T("field." + name + ".hint")
+	}
+	if f != nil {
+		in.ValidateURL = f.ValidateURL
+	}
+	for _, opt := range strings.Fields(spec) {
+		key, value, _ := strings.Cut(opt, "=")
+		switch key {
+		case "required":
+			in.Required = true
+		case "autocomplete":
+			in.Autocomplete = value
+		case "inputmode":
+			in.InputMode = value
+		case "max":
+			fmt.Sscan(value, &in.MaxLength)
+		}
+	}
+	return in
+}
