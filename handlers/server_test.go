@@ -1,0 +1,123 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/handlers"
+)
+
+// testHub is a real server on loopback with a fresh database.
+type testHub struct {
+	*httptest.Server
+	Store *db.Store
+	Event *db.Event // an open breakfast meeting with 10 seats
+}
+
+// newTestHub starts the real router on a temp database with one event.
+func newTestHub(tb testing.TB) *testHub {
+	tb.Helper()
+	ctx := context.Background()
+	store, err := db.Open(ctx, filepath.Join(tb.TempDir(), "torg.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	if err := store.SetSetting(ctx, "site_name", "Elverum+"); err != nil {
+		tb.Fatal(err)
+	}
+	e, err := store.CreateEvent(ctx, db.NewEvent{
+		Title: "Frokostmøte", Kind: db.KindBreakfast, Place: "Terningen Arena",
+		StartsAt: time.Now().Add(72 * time.Hour).Truncate(time.Minute), Capacity: 10,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv, err := handlers.New(handlers.Config{BaseURL: "https://torg.example.no"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	tb.Cleanup(ts.Close)
+	return &testHub{Server: ts, Store: store, Event: e}
+}
+
+// noRedirect is a client that shows redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+type response struct {
+	*http.Response
+	Body string
+}
+
+func (h *testHub) do(tb testing.TB, method, path string, form url.Values, header map[string]string) response {
+	tb.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, h.URL+path, body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return response{resp, string(b)}
+}
+
+func (h *testHub) get(tb testing.TB, path string) response {
+	tb.Helper()
+	return h.do(tb, http.MethodGet, path, nil, nil)
+}
+
+func (h *testHub) post(tb testing.TB, path string, form url.Values) response {
+	tb.Helper()
+	return h.do(tb, http.MethodPost, path, form, nil)
+}
+
+// validSignup is a form that passes every check.
+func validSignup() url.Values {
+	return url.Values{
+		"name": {"Kari Nordmann"}, "email": {"kari@example.no"}, "phone": {"+47 912 34 567"},
+		"organization": {"Sykehuset Innlandet"}, "diet": {"Nøtteallergi"}, "seats": {"2"},
+		"show_name": {"first"}, "consent": {"yes"},
+	}
+}
+
+func assertStatus(tb testing.TB, r response, want int) {
+	tb.Helper()
+	if r.StatusCode != want {
+		tb.Fatalf("%s %s: got status %d, want %d\n%s", r.Request.Method, r.Request.URL.Path, r.StatusCode, want, r.Body)
+	}
+}
+
+func assertContains(tb testing.TB, r response, want ...string) {
+	tb.Helper()
+	for _, w := range want {
+		if !strings.Contains(r.Body, w) {
+			tb.Errorf("%s %s: body lacks %q", r.Request.Method, r.Request.URL.Path, w)
+		}
+	}
+}
