@@ -22,7 +22,7 @@ func (s *Server) eventCalendar(c echo.Context) error {
 	cal := s.newCalendar(c)
 	s.addCalendarEvent(c, cal, e)
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+e.Slug+`.ics"`)
-	return c.Blob(http.StatusOK, calendarType, []byte(cal.Serialize()))
+	return c.Blob(http.StatusOK, calendarType, []byte(cal.Serialize(ics.WithNewLine("\r\n"))))
 }
 
 // upcomingCalendar is every upcoming event, for calendar apps to subscribe to.
@@ -35,7 +35,7 @@ func (s *Server) upcomingCalendar(c echo.Context) error {
 	for _, e := range events {
 		s.addCalendarEvent(c, cal, e)
 	}
-	return c.Blob(http.StatusOK, calendarType, []byte(cal.Serialize()))
+	return c.Blob(http.StatusOK, calendarType, []byte(cal.Serialize(ics.WithNewLine("\r\n"))))
 }
 
 func (s *Server) newCalendar(c echo.Context) *ics.Calendar {

@@ -34,12 +34,11 @@ func (s *Server) createSignup(c echo.Context) error {
 		form.Errors["email"] = s.localizer(c).T(db.ErrorKey(err))
 		return s.renderSignupForm(c, http.StatusConflict, e, form)
 	case db.EINVALID:
-		// The event closed (or filled its rules) since the page was shown:
-		// show it as it is now.
+		// The event closed since the page was shown: say so where the
+		// form was.
 		if e, err = s.store.EventBySlug(ctx, slug); err != nil {
 			return err
 		}
-		form.Errors["name"] = s.localizer(c).T(db.ErrorKey(err))
 		return s.renderSignupForm(c, http.StatusUnprocessableEntity, e, form)
 	default:
 		return err

@@ -47,6 +47,7 @@ type Main struct {
 	listener net.Listener
 	cancel   context.CancelFunc
 	served   chan error
+	closed   bool
 }
 
 // Run opens the database, seeds the demo programme when asked, and starts
@@ -96,8 +97,12 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 // Close shuts down gracefully: requests in flight get ten seconds, then the
 // background work stops, then the database closes.
 func (m *Main) Close() error {
+	if m.closed {
+		return nil
+	}
+	m.closed = true
 	var errs []error
-	if m.http != nil {
+	if m.served != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		errs = append(errs, m.http.Shutdown(ctx))

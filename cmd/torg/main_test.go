@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// torg runs the command line as a user would and returns its output.
+func torg(t *testing.T, dbPath string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), append(args, "--db", dbPath), strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestEventAdd(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	code, out, errOut := torg(t, dbPath, "event", "add", "--title", "Frokostmøte", "--starts", "2030-12-03T07:30", "--capacity", "40", "--kind", "breakfast")
+	if code != 0 || strings.TrimSpace(out) != "frokostmote-2030-12-03" {
+		t.Fatalf("event add: code %d, out %q, err %q", code, out, errOut)
+	}
+	// The same title and day again gets a unique slug.
+	_, out, _ = torg(t, dbPath, "event", "add", "--title", "Frokostmøte", "--starts", "2030-12-03T07:30")
+	if strings.TrimSpace(out) != "frokostmote-2030-12-03-2" {
+		t.Fatalf("second slug: %q", out)
+	}
+	_, out, _ = torg(t, dbPath, "event", "list")
+	if !strings.Contains(out, "frokostmote-2030-12-03\t2030-12-03 07:30\t0/40\t0\tpublished") {
+		t.Fatalf("event list: %q", out)
+	}
+	t.Run("ErrBadInput", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"event", "add", "--title", "X"},
+			{"event", "add", "--title", "X", "--starts", "tomorrow"},
+			{"event", "add", "--title", "X", "--starts", "2030-12-03T07:30", "--kind", "party"},
+			{"event", "capacity", "frokostmote-2030-12-03", "many"},
+			{"kpi", "set", "calls"},
+		} {
+			code, _, errOut := torg(t, dbPath, args...)
+			if code == 0 || errOut == "" {
+				t.Errorf("%v: code %d, stderr %q; want a failure that says why", args, code, errOut)
+			}
+		}
+	})
+}
+
+func TestFlagsAfterArguments(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	if code, _, errOut := torg(t, dbPath, "kpi", "set", "calls", "145", "--label", "Rørløft"); code != 0 {
+		t.Fatalf("kpi set: %s", errOut)
+	}
+	if code, _, errOut := torg(t, dbPath, "kpi", "set", "--label", "Bedriftsmøter", "meetings", "30"); code != 0 {
+		t.Fatalf("kpi set with the flag first: %s", errOut)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"help"}, nil, &out, io.Discard); code != 0 || !strings.Contains(out.String(), "event add") {
+		t.Fatalf("help: %d %q", code, out.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"event", "add", "--help"}, nil, &out, io.Discard); code != 0 || !strings.Contains(out.String(), "-starts") {
+		t.Fatalf("event add --help: %d %q", code, out.String())
+	}
+	if code := run(context.Background(), []string{"frobnicate"}, nil, io.Discard, io.Discard); code != 2 {
+		t.Fatalf("unknown command: code %d, want 2", code)
+	}
+}
+
+// TestMainServesDemo boots the real server on :0 with --demo, as the README's
+// first command does.
+func TestMainServesDemo(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: dbPath, Demo: true}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	resp, err := http.Get(m.URL() + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Frokostmøte") {
+		t.Fatalf("GET /events: %d\n%s", resp.StatusCode, body)
+	}
+	if n := len(regexp.MustCompile(`class="card`).FindAll(body, -1)); n < 5 {
+		t.Fatalf("the demo shows %d events, want at least 5", n)
+	}
+	if !strings.Contains(string(body), "venteliste") {
+		t.Fatal("the demo has no full event with a waiting list")
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// --demo on a database with data changes nothing.
+	code, before, _ := torg(t, dbPath, "event", "list")
+	if code != 0 {
+		t.Fatal("event list failed")
+	}
+	m2 := &Main{Config: Config{Addr: "127.0.0.1:0", DB: dbPath, Demo: true}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := m2.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m2.Close()
+	_, after, _ := torg(t, dbPath, "event", "list")
+	if before != after {
+		t.Fatalf("--demo changed a database with data:\nbefore %s\nafter %s", before, after)
+	}
+}
+
+func TestBackup(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "torg.db")
+	torg(t, dbPath, "event", "add", "--title", "Seminar", "--starts", "2030-01-10T09:00")
+	copyPath := filepath.Join(dir, "copy.db")
+	if code, _, errOut := torg(t, dbPath, "backup", copyPath); code != 0 {
+		t.Fatalf("backup: %s", errOut)
+	}
+	_, out, _ := torg(t, copyPath, "event", "list")
+	if !strings.Contains(out, "seminar-2030-01-10") {
+		t.Fatalf("the copy lacks the event: %q", out)
+	}
+	if code, _, _ := torg(t, dbPath, "backup", copyPath); code == 0 {
+		t.Fatal("backup over an existing file succeeded")
+	}
+}
