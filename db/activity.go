@@ -3,7 +3,10 @@ package db
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Activity kinds shown on the live screen.
@@ -46,4 +49,144 @@ func (s *Store) addActivity(ctx context.Context, tx *sql.Tx, a Activity) error {
 		return Internal(err)
 	}
 	return nil
+}
+
+// ActivityHide is an outbox row that tells every screen to remove item
+// Text (its id); it is never shown itself.
+const ActivityHide = "hide"
+
+// feedKinds are the kinds a screen shows.
+const feedKinds = `('signup', 'announcement')`
+
+const activityColumns = `a.id, a.kind, coalesce(a.event_id, 0), coalesce(a.signup_id, 0), a.actor_name, a.actor_org,
+	a.text, a.seats, a.visible, a.created_at, coalesce(e.title, ''), coalesce(e.slug, '')`
+
+func scanActivities(rows *sql.Rows) ([]Activity, error) {
+	defer rows.Close()
+	var out []Activity
+	for rows.Next() {
+		var a Activity
+		var created int64
+		if err := rows.Scan(&a.ID, &a.Kind, &a.EventID, &a.SignupID, &a.ActorName, &a.ActorOrg, &a.Text, &a.Seats,
+			&a.Visible, &created, &a.EventTitle, &a.EventSlug); err != nil {
+			return nil, Internal(err)
+		}
+		a.CreatedAt = time.Unix(created, 0)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, Internal(err)
+	}
+	return out, nil
+}
+
+// ActivitySince returns every outbox row after id afterID, oldest first, up
+// to limit: what the hub has not yet sent.
+func (s *Store) ActivitySince(ctx context.Context, afterID int64, limit int) ([]Activity, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+activityColumns+` FROM activity a LEFT JOIN events e ON e.id = a.event_id
+		WHERE a.id > ? ORDER BY a.id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return scanActivities(rows)
+}
+
+// LastActivityID is the newest outbox row's id, 0 when there is none.
+func (s *Store) LastActivityID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.read.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM activity`).Scan(&id)
+	if err != nil {
+		return 0, Internal(err)
+	}
+	return id, nil
+}
+
+// LatestActivity returns the newest visible feed items, newest first; for
+// one event only when eventID is not 0 (announcements belong to every
+// screen). upTo bounds the ids, so a snapshot matches what was sent.
+func (s *Store) LatestActivity(ctx context.Context, eventID, upTo int64, limit int) ([]Activity, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+activityColumns+` FROM activity a LEFT JOIN events e ON e.id = a.event_id
+		WHERE a.visible = 1 AND a.kind IN `+feedKinds+` AND a.id <= ?
+		AND (? = 0 OR a.event_id = ? OR a.kind = 'announcement')
+		ORDER BY a.id DESC LIMIT ?`, upTo, eventID, eventID, limit)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return scanActivities(rows)
+}
+
+// Announce puts an organiser's announcement on every screen.
+func (s *Store) Announce(ctx context.Context, text string) (int64, error) {
+	text = strings.TrimSpace(text)
+	if text == "" || utf8.RuneCountInString(text) > 280 {
+		return 0, Invalidf("feed.announcement_length", "an announcement is 1 to 280 characters")
+	}
+	var id int64
+	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, text, created_at) VALUES ('announcement', ?, ?)`, text, s.Now().Unix())
+		if err != nil {
+			return Internal(err)
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	return id, err
+}
+
+// HideActivity takes a feed item off every screen: the row is marked
+// invisible and a hide row in the outbox tells the hub to remove it.
+func (s *Store) HideActivity(ctx context.Context, id int64) error {
+	return s.inWrite(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE activity SET visible = 0 WHERE id = ? AND kind IN `+feedKinds, id)
+		if err != nil {
+			return Internal(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return NotFoundf("feed.not_found", "no feed item %d", id)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO activity (kind, text, visible, created_at) VALUES ('hide', ?, 0, ?)`,
+			strconv.FormatInt(id, 10), s.Now().Unix())
+		if err != nil {
+			return Internal(err)
+		}
+		return nil
+	})
+}
+
+// ScreenCounters are the figures a screen shows.
+type ScreenCounters struct {
+	Signups    int // confirmed seats for upcoming events (or the one event)
+	Businesses int // distinct organisations among live signups
+	CheckedIn  int
+	SeatsLeft  int // for one event only
+	KPIs       []KPI
+}
+
+// Counters computes a screen's figures, for every upcoming event or, when
+// eventID is not 0, for that event.
+func (s *Store) Counters(ctx context.Context, eventID int64) (ScreenCounters, error) {
+	var c ScreenCounters
+	now := s.Now().Unix()
+	scope := `event_id IN (SELECT id FROM events WHERE status = 'published' AND ends_at >= ?)`
+	arg := any(now)
+	if eventID != 0 {
+		scope, arg = `event_id = ?`, eventID
+	}
+	err := s.read.QueryRowContext(ctx, `SELECT
+		coalesce(sum(CASE WHEN status = 'confirmed' THEN seats END), 0),
+		count(DISTINCT CASE WHEN status <> 'cancelled' AND organization <> '' THEN lower(organization) END),
+		count(checked_in_at)
+		FROM signups WHERE `+scope, arg).Scan(&c.Signups, &c.Businesses, &c.CheckedIn)
+	if err != nil {
+		return c, Internal(err)
+	}
+	if eventID != 0 {
+		e, err := s.EventByID(ctx, eventID)
+		if err != nil {
+			return c, err
+		}
+		c.SeatsLeft = e.SeatsLeft()
+	}
+	c.KPIs, err = s.ListKPIs(ctx)
+	return c, err
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"time"
 
@@ -45,8 +46,9 @@ func (s *Server) page(c echo.Context, title string, data any) views.Page {
 
 // site reads the initiative's name and words from the settings, falling back
 // to the catalog's neutral ones, so any town can run its own hub.
+// c may be nil (the hub renders outside any request).
 func (s *Server) site(c echo.Context, l views.Localizer) views.Site {
-	settings, err := s.store.Settings(c.Request().Context())
+	settings, err := s.store.Settings(context.Background())
 	if err != nil {
 		s.log.Warn("read settings", "err", err)
 	}
@@ -55,7 +57,9 @@ func (s *Server) site(c echo.Context, l views.Localizer) views.Site {
 		Tagline: settings["tagline_"+l.Lang],
 		Contact: settings["contact_email"],
 		Owner:   settings["owner"],
-		BaseURL: s.baseURL(c),
+	}
+	if c != nil {
+		site.BaseURL = s.baseURL(c)
 	}
 	if site.Name == "" {
 		site.Name = l.T("site.default_name")

@@ -44,6 +44,9 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/events/:slug/calendar.ics", s.eventCalendar)
 	e.GET("/calendar.ics", s.upcomingCalendar)
 
+	e.GET("/screen", s.showScreen)
+	e.GET("/screen/ws", s.screenSocket)
+
 	e.GET("/signups/:token", s.showSignup)
 	e.POST("/signups/:token/cancel", s.cancelSignup)
 	return e

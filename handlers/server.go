@@ -6,7 +6,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,6 +33,7 @@ type Server struct {
 	echo   *echo.Echo
 	pages  *pageCache
 	valid  *formValidator
+	hub    *Hub
 }
 
 // New builds the server and its route table.
@@ -58,6 +58,7 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		pages:  newPageCache(512),
 		valid:  newFormValidator(),
 	}
+	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
 	s.echo = s.routes()
 	return s, nil
 }
@@ -68,20 +69,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 // Echo returns the router, for Start and Shutdown.
 func (s *Server) Echo() *echo.Echo { return s.echo }
 
-// WatchStore polls the database once a second until ctx ends, so writes by
-// another process (the command line) move the revision that cached pages
-// are keyed on.
-func (s *Server) WatchStore(ctx context.Context) {
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if _, err := s.store.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("refresh revision", "err", err)
-			}
-		}
-	}
-}
+// Run runs the live feed's hub until ctx ends, then closes every screen's
+// connection with 1001 (going away).
+func (s *Server) Run(ctx context.Context) { s.hub.Run(ctx) }

@@ -19,15 +19,19 @@ import (
 // testHub is a real server on loopback with a fresh database.
 type testHub struct {
 	*httptest.Server
-	Store *db.Store
-	Event *db.Event // an open breakfast meeting with 10 seats
+	Store  *db.Store
+	Event  *db.Event // an open breakfast meeting with 10 seats
+	DBPath string
+
+	stopHub func() // stops the live feed's hub, as a graceful shutdown does
 }
 
 // newTestHub starts the real router on a temp database with one event.
 func newTestHub(tb testing.TB) *testHub {
 	tb.Helper()
 	ctx := context.Background()
-	store, err := db.Open(ctx, filepath.Join(tb.TempDir(), "torg.db"))
+	path := filepath.Join(tb.TempDir(), "torg.db")
+	store, err := db.Open(ctx, path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -47,8 +51,15 @@ func newTestHub(tb testing.TB) *testHub {
 		tb.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
-	tb.Cleanup(ts.Close)
-	return &testHub{Server: ts, Store: store, Event: e}
+	ctx, cancel := context.WithCancel(context.Background())
+	hubDone := make(chan struct{})
+	go func() { srv.Run(ctx); close(hubDone) }()
+	tb.Cleanup(func() {
+		cancel()
+		<-hubDone
+		ts.Close()
+	})
+	return &testHub{Server: ts, Store: store, Event: e, DBPath: path, stopHub: func() { cancel(); <-hubDone }}
 }
 
 // noRedirect is a client that shows redirects instead of following them.

@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed css img vendor
+//go:embed css img js vendor
 var files embed.FS
 
 // Asset is one embedded file.

@@ -40,6 +40,8 @@ var commands = []command{
 	{name: "event list", summary: "list events, one a line: slug, start, seats taken/capacity, waiting, status", flags: eventListFlags},
 	{name: "kpi set", args: "KEY VALUE", nargs: 2, summary: "set a counter shown on the home page and the screen", flags: kpiSetFlags},
 	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (site_name, tagline_nb, tagline_en, contact_email, owner)", flags: siteSetFlags},
+	{name: "feed announce", args: "TEXT", nargs: 1, summary: "put an announcement on every live screen", flags: feedAnnounceFlags},
+	{name: "feed hide", args: "ID", nargs: 1, summary: "take a feed item off every live screen (its id is in the screen's HTML: activity-ID)", flags: feedHideFlags},
 	{name: "backup", args: "FILE", nargs: 1, summary: "write an online, consistent copy of the database", flags: backupFlags},
 }
 
@@ -295,5 +297,26 @@ func backupFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) erro
 		}
 		fmt.Fprintf(env.stdout, "wrote %s\n", args[0])
 		return nil
+	}
+}
+
+func feedAnnounceFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		id, err := env.store.Announce(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, id)
+		return nil
+	}
+}
+
+func feedHideFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		id, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a feed item id", args[0])
+		}
+		return env.store.HideActivity(ctx, id)
 	}
 }

@@ -48,6 +48,7 @@ type Main struct {
 	cancel   context.CancelFunc
 	served   chan error
 	closed   bool
+	hubDone  chan struct{}
 }
 
 // Run opens the database, seeds the demo programme when asked, and starts
@@ -84,7 +85,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	go m.Server.WatchStore(bg)
+	m.hubDone = make(chan struct{})
+	go func() { m.Server.Run(bg); close(m.hubDone) }()
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(m.listener) }()
 	m.Logger.Info("torg is listening", "addr", m.listener.Addr().String(), "db", m.Config.DB)
@@ -111,7 +113,8 @@ func (m *Main) Close() error {
 		}
 	}
 	if m.cancel != nil {
-		m.cancel()
+		m.cancel() // the hub closes every screen with 1001
+		<-m.hubDone
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())

@@ -1,0 +1,135 @@
+package handlers
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	qr "github.com/piglig/go-qr"
+
+	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/views"
+)
+
+// screenData is what the screen templates draw, as a page or as a message.
+type screenData struct {
+	View     string // "screen" (the big screen) or "list" (its accessible twin)
+	Theme    string // "dark" or "light"
+	Event    *db.Event
+	Items    []db.Activity
+	Item     *db.Activity
+	Remove   []int64
+	Counters db.ScreenCounters
+	Changed  map[string]bool
+	OOB      bool // rendered as an out-of-band swap for the websocket
+	WSURL    string
+	QR       template.HTML
+	ShortURL string
+}
+
+// showScreen is the live screen: ?event= narrows it to one event, ?lang=en
+// switches language, ?theme=light suits a bright room, ?view=list is the
+// accessible twin. Open to anyone: it shows only what people allowed.
+func (s *Server) showScreen(c echo.Context) error {
+	ctx := c.Request().Context()
+	data := screenData{View: "screen", Theme: "dark"}
+	if c.QueryParam("view") == "list" {
+		data.View = "list"
+	}
+	if c.QueryParam("theme") == "light" {
+		data.Theme = "light"
+	}
+	key, err := s.screenKey(c)
+	if err != nil {
+		return err
+	}
+	if key.eventID != 0 {
+		if data.Event, err = s.store.EventByID(ctx, key.eventID); err != nil {
+			return err
+		}
+	}
+	if data.Items, err = s.store.LatestActivity(ctx, key.eventID, math.MaxInt64, feedSize); err != nil {
+		return err
+	}
+	if data.Counters, err = s.store.Counters(ctx, key.eventID); err != nil {
+		return err
+	}
+	data.WSURL = "/screen/ws?lang=" + key.lang
+	target := s.baseURL(c) + "/events"
+	if data.Event != nil {
+		data.WSURL += "&event=" + data.Event.Slug
+		target += "/" + data.Event.Slug
+	}
+	data.ShortURL = strings.TrimPrefix(strings.TrimPrefix(target, "https://"), "http://")
+	l := s.localizer(c)
+	data.QR = qrSVG(target, l.T("screen.qr_label", data.ShortURL))
+	p := s.page(c, l.T("screen.title"), data)
+	p.Wide = data.View == "screen"
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.render(c, http.StatusOK, "screen", "", p)
+}
+
+// screenKey reads which screen is asked for: its language and event.
+func (s *Server) screenKey(c echo.Context) (screenKey, error) {
+	key := screenKey{lang: s.localizer(c).Lang}
+	if slug := c.QueryParam("event"); slug != "" {
+		e, err := s.store.EventBySlug(c.Request().Context(), slug)
+		if err != nil {
+			return key, err
+		}
+		key.eventID = e.ID
+	}
+	return key, nil
+}
+
+// screenSocket is the live screen's websocket.
+func (s *Server) screenSocket(c echo.Context) error {
+	key, err := s.screenKey(c)
+	if err != nil {
+		return err
+	}
+	return s.hub.serve(c.Response(), c.Request(), key)
+}
+
+// qrSVG draws a QR code as an inline SVG, one path of dark modules, with a
+// quiet zone of four modules as the standard asks.
+func qrSVG(text, label string) template.HTML {
+	code, err := qr.EncodeText(text, qr.Medium)
+	if err != nil {
+		return ""
+	}
+	n := code.Size()
+	var b strings.Builder
+	b.WriteString(`<svg class="qr-code" xmlns="http://www.w3.org/2000/svg" viewBox="-4 -4 `)
+	b.WriteString(strconv.Itoa(n + 8))
+	b.WriteString(" ")
+	b.WriteString(strconv.Itoa(n + 8))
+	b.WriteString(`" role="img" aria-label="`)
+	b.WriteString(template.HTMLEscapeString(label))
+	b.WriteString(`" shape-rendering="crispEdges"><rect x="-4" y="-4" width="100%" height="100%" fill="#fff"/><path fill="#000" d="`)
+	for y := range n {
+		for x := 0; x < n; x++ {
+			if !code.Module(x, y) {
+				continue
+			}
+			run := 1 // one rectangle per horizontal run of dark modules
+			for x+run < n && code.Module(x+run, y) {
+				run++
+			}
+			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", x, y, run, run)
+			x += run
+		}
+	}
+	b.WriteString(`"/></svg>`)
+	return template.HTML(b.String()) // built from numbers and an escaped label only
+}
+
+// site is the site as the hub renders it for one language.
+func (s *Server) siteFor(lang string) views.Site {
+	l := s.views.Catalog.Localizer(lang)
+	return s.site(nil, l)
+}
