@@ -1,0 +1,72 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/torghub/torg/db"
+)
+
+// TestValidHTML runs the Nu HTML checker (vnu.jar, the W3C validator) over
+// every public page as the router serves it. It needs Java and vnu.jar:
+// TORG_VNU_JAR names the jar (.ci/run fetches it from the npm package
+// vnu-jar). Without them the test skips, unless TORG_REQUIRE_VNU=1.
+func TestValidHTML(t *testing.T) {
+	jar := os.Getenv("TORG_VNU_JAR")
+	java, err := exec.LookPath("java")
+	if jar == "" || err != nil {
+		msg := "no Nu HTML checker: set TORG_VNU_JAR to vnu.jar (npm package vnu-jar) and install Java to run this test"
+		if os.Getenv("TORG_REQUIRE_VNU") == "1" {
+			t.Fatal(msg + "; TORG_REQUIRE_VNU=1 requires it")
+		}
+		t.Skip(msg)
+	}
+	h := newTestHub(t)
+	ctx := context.Background()
+	su, err := h.Store.CreateSignup(ctx, h.Event.Slug, db.NewSignup{Name: "Kari", Email: "kari@example.no", Seats: 1, ShowName: db.ShowFull, Organization: "Sykehuset"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.Announce(ctx, "Velkommen!"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pages := map[string]response{
+		"home":         h.get(t, "/"),
+		"home-en":      h.get(t, "/?lang=en"),
+		"events":       h.get(t, "/events"),
+		"event":        h.get(t, "/events/"+h.Event.Slug),
+		"event-errors": h.post(t, "/events/"+h.Event.Slug+"/signups", url.Values{"email": {"x"}, "seats": {"9"}}),
+		"signup":       h.get(t, "/signups/"+su.Token),
+		"privacy":      h.get(t, "/privacy"),
+		"not-found":    h.get(t, "/nowhere"),
+		"screen":       h.get(t, "/screen"),
+		"screen-event": h.get(t, "/screen?event="+h.Event.Slug+"&lang=en&theme=light"),
+		"screen-list":  h.get(t, "/screen?view=list"),
+	}
+	var files []string
+	for name, r := range pages {
+		if r.StatusCode >= 500 || !strings.Contains(r.Body, "<!DOCTYPE html>") {
+			t.Fatalf("%s: status %d", name, r.StatusCode)
+		}
+		f := filepath.Join(dir, name+".html")
+		if err := os.WriteFile(f, []byte(r.Body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	if pages["not-found"].StatusCode != http.StatusNotFound {
+		t.Fatalf("not-found: %d", pages["not-found"].StatusCode)
+	}
+	out, err := exec.Command(java, append([]string{"-jar", jar, "--errors-only", "--format", "text"}, files...)...).CombinedOutput()
+	// vnu exits non-zero on errors; with --errors-only any "error:" line is one.
+	if err != nil || strings.Contains(strings.ToLower(string(out)), "error:") {
+		t.Fatalf("the Nu HTML checker found errors (%v):\n%s", err, out)
+	}
+}
