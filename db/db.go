@@ -262,3 +262,4 @@ func (s *Store) Pragmas(ctx context.Context) (journalMode string, synchronous, f
 	err = conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&foreignKeys)
 	return
 }
+

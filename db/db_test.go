@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -388,5 +389,56 @@ func TestRevisionMovesWithEveryWrite(t *testing.T) {
 	}
 	if s.Revision() <= before {
 		t.Fatalf("revision did not move on CreateSignup")
+	}
+}
+
+func TestEraseSignup(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "torg.db")
+	s, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := MustCreateEvent(t, s, "Frokostmøte", 1)
+	a, _ := s.CreateSignup(ctx, e.Slug, db.NewSignup{Name: "Kari Nordmann", Email: "kari@example.no", Seats: 1, ShowName: db.ShowFull, Organization: "Sykehuset"})
+	b, _ := s.CreateSignup(ctx, e.Slug, signup("b@example.no", 1))
+	data, err := s.SignupDataByToken(ctx, a.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data.Signup.Email != "kari@example.no" || len(data.History) != 1 || len(data.ShownOnScreen) != 1 {
+		t.Fatalf("data: %+v", data)
+	}
+	slug, err := s.EraseSignup(ctx, a.Token)
+	if err != nil || slug != e.Slug {
+		t.Fatalf("erase: %q, %v", slug, err)
+	}
+	if _, err := s.SignupByToken(ctx, a.Token); db.ErrorCode(err) != db.ENOTFOUND {
+		t.Fatalf("after erasing: %v, want ENOTFOUND", err)
+	}
+	items, err := s.LatestActivity(ctx, 0, 1<<62, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.ActorName == "Kari Nordmann" {
+			t.Fatal("the erased name is still in the feed")
+		}
+	}
+	raw, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var left int
+	if err := raw.QueryRow(`SELECT count(*) FROM activity WHERE actor_name = 'Kari Nordmann' OR actor_org = 'Sykehuset'`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Fatalf("%d activity rows still name the person", left)
+	}
+	if su, _ := s.SignupByToken(ctx, b.Token); su.Status != db.StatusConfirmed {
+		t.Fatalf("the seat was not passed on: %s", su.Status)
 	}
 }

@@ -40,25 +40,25 @@ const (
 
 // Signup is one person's (or group's) place at an event.
 type Signup struct {
-	ID           int64
-	EventID      int64
-	Token        string
-	Name         string
-	Email        string
-	Phone        string
-	Organization string
-	Diet         string
-	Seats        int
-	ShowName     string
-	Status       string
-	Lang         string
-	ConsentAt    time.Time
-	CheckedInAt  *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ID           int64      `json:"id"`
+	EventID      int64      `json:"event_id"`
+	Token        string     `json:"token"`
+	Name         string     `json:"name"`
+	Email        string     `json:"email"`
+	Phone        string     `json:"phone"`
+	Organization string     `json:"organization"`
+	Diet         string     `json:"diet"`
+	Seats        int        `json:"seats"`
+	ShowName     string     `json:"show_name"`
+	Status       string     `json:"status"`
+	Lang         string     `json:"lang"`
+	ConsentAt    time.Time  `json:"consent_at"`
+	CheckedInAt  *time.Time `json:"checked_in_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 
 	// WaitingPosition is the place in line (1 is next), 0 unless waiting.
-	WaitingPosition int
+	WaitingPosition int `json:"waiting_position"`
 }
 
 // NewSignup is what a resident submits; the handler has validated it.
@@ -312,11 +312,11 @@ func (s *Store) promoteWaiting(ctx context.Context, tx *sql.Tx, eventID int64, r
 
 // HistoryEntry is one recorded change of a signup's status.
 type HistoryEntry struct {
-	At         time.Time
-	FromStatus string
-	ToStatus   string
-	Reason     string
-	Actor      string
+	At         time.Time `json:"at"`
+	FromStatus string    `json:"from_status"`
+	ToStatus   string    `json:"to_status"`
+	Reason     string    `json:"reason"`
+	Actor      string    `json:"actor"`
 }
 
 func (s *Store) recordHistory(ctx context.Context, tx *sql.Tx, signupID int64, from, to, reason, actor string) error {

@@ -49,6 +49,9 @@ func (s *Server) routes() *echo.Echo {
 
 	e.GET("/signups/:token", s.showSignup)
 	e.POST("/signups/:token/cancel", s.cancelSignup)
+	e.GET("/signups/:token/data.json", s.signupData)
+	e.POST("/signups/:token/delete", s.eraseSignup)
+	e.GET("/erased", s.showErased)
 	return e
 }
 

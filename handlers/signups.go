@@ -80,14 +80,19 @@ func (s *Server) renderSignupForm(c echo.Context, status int, e *db.Event, form 
 
 // signupPage is the signup page's data.
 type signupPage struct {
-	Signup    *db.Signup
-	Event     *db.Event
-	CanCancel bool
+	Signup     *db.Signup
+	Event      *db.Event
+	CanCancel  bool
+	EraseError string // the erase form's message, when it was sent unconfirmed
 }
 
 // showSignup is the person's own page, reached only through the secret
 // token: status, place in line, cancel, calendar.
 func (s *Server) showSignup(c echo.Context) error {
+	return s.renderSignup(c, http.StatusOK, "")
+}
+
+func (s *Server) renderSignup(c echo.Context, status int, eraseError string) error {
 	ctx := c.Request().Context()
 	su, err := s.store.SignupByToken(ctx, c.Param("token"))
 	if err != nil {
@@ -97,16 +102,55 @@ func (s *Server) showSignup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	privateHeaders(c)
+	l := s.localizer(c)
+	p := s.page(c, l.T("signup.status."+su.Status+".title"), signupPage{
+		Signup: su, Event: e, CanCancel: !e.Started(s.store.Now()), EraseError: eraseError,
+	})
+	return s.render(c, status, "signup", "", p)
+}
+
+// privateHeaders keeps a page reached by a secret token out of caches,
+// search engines and other sites' logs: the address is the key.
+func privateHeaders(c echo.Context) {
 	h := c.Response().Header()
-	// The address is the key: keep it out of caches and other sites' logs.
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Robots-Tag", "noindex")
-	l := s.localizer(c)
-	p := s.page(c, l.T("signup.status."+su.Status+".title"), signupPage{
-		Signup: su, Event: e, CanCancel: !e.Started(s.store.Now()),
+}
+
+// signupData is everything stored about the signup, as JSON (GDPR art. 15).
+func (s *Server) signupData(c echo.Context) error {
+	data, err := s.store.SignupDataByToken(c.Request().Context(), c.Param("token"))
+	if err != nil {
+		return err
+	}
+	privateHeaders(c)
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="signup-`+data.EventSlug+`.json"`)
+	return c.JSONPretty(http.StatusOK, data, "  ")
+}
+
+// eraseSignup deletes the signup and everything about it (GDPR art. 17),
+// once the person has ticked that they mean it.
+func (s *Server) eraseSignup(c echo.Context) error {
+	params, err := c.FormParams()
+	if err != nil {
+		return echo.ErrBadRequest.WithInternal(err)
+	}
+	if params.Get("confirm") != "yes" {
+		return s.renderSignup(c, http.StatusUnprocessableEntity, s.localizer(c).T("signup.erase.confirm_required"))
+	}
+	if _, err := s.store.EraseSignup(c.Request().Context(), c.Param("token")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/erased")
+}
+
+// showErased confirms that a signup was erased.
+func (s *Server) showErased(c echo.Context) error {
+	return s.cachedPage(c, "erased", "", func() (views.Page, error) {
+		return s.page(c, s.localizer(c).T("erased.title"), nil), nil
 	})
-	return s.render(c, http.StatusOK, "signup", "", p)
 }
 
 // cancelSignup cancels, or leaves the waiting list; the first in line that
