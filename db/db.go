@@ -262,4 +262,3 @@ func (s *Store) Pragmas(ctx context.Context) (journalMode string, synchronous, f
 	err = conn.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&foreignKeys)
 	return
 }
-
