@@ -26,7 +26,8 @@ type command struct {
 
 // cmdEnv is what a command works with.
 type cmdEnv struct {
-	store  *db.Store
+	dbPath string
+	store  *db.Store // open for every command but serve, which opens its own
 	stdin  io.Reader
 	stdout io.Writer
 }
@@ -79,7 +80,7 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 		fs.Usage()
 		return 2
 	}
-	env := &cmdEnv{stdin: stdin, stdout: stdout}
+	env := &cmdEnv{dbPath: *dbPath, stdin: stdin, stdout: stdout}
 	if cmd.name != "serve" {
 		store, err := db.Open(ctx, *dbPath)
 		if err != nil {
@@ -89,15 +90,12 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 		defer store.Close()
 		env.store = store
 	}
-	ctx = context.WithValue(ctx, dbPathKey{}, *dbPath)
 	if err := action(ctx, env, args); err != nil {
 		fmt.Fprintf(stderr, "torg %s: %v\n", cmd.name, err)
 		return 1
 	}
 	return 0
 }
-
-type dbPathKey struct{}
 
 func orNothing(s string) string {
 	if s == "" {
@@ -170,7 +168,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 	fs.BoolVar(&cfg.Demo, "demo", envBool("TORG_DEMO"), "fill an EMPTY database with a sample Elverum+ programme (TORG_DEMO)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr("TORG_LOG_FORMAT", "text"), "log format: text or json (TORG_LOG_FORMAT)")
 	return func(ctx context.Context, env *cmdEnv, _ []string) error {
-		cfg.DB = ctx.Value(dbPathKey{}).(string)
+		cfg.DB = env.dbPath
 		m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, os.Stderr)}
 		if err := m.Run(ctx); err != nil {
 			m.Close()
