@@ -82,6 +82,10 @@ type browser struct {
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage
+	// expected, when set, marks console messages the test provokes on
+	// purpose (a server taken down under a live page): they are logged,
+	// not failed.
+	expected func(chromedp.ConsoleMessage) bool
 }
 
 // newBrowser starts Chromium for t (one browser per test, its own profile,
@@ -116,6 +120,24 @@ func newBrowser(t *testing.T) *browser {
 	if err := chromedp.Do(tabCtx); err != nil {
 		t.Fatalf("start %s: %v", path, err)
 	}
+	return watchTab(t, tabCtx)
+}
+
+// newTab opens another tab in the same browser, watched as the first one
+// is; it closes when the test ends.
+func (b *browser) newTab() *browser {
+	b.t.Helper()
+	tabCtx, cancelTab := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancelTab)
+	if err := chromedp.Do(tabCtx); err != nil {
+		b.t.Fatalf("open a second tab: %v", err)
+	}
+	return watchTab(b.t, tabCtx)
+}
+
+// watchTab collects what the tab's pages write to the console, for
+// checkConsole when the test ends.
+func watchTab(t *testing.T, tabCtx context.Context) *browser {
 	b := &browser{t: t, ctx: tabCtx}
 	messages := chromedp.Console(tabCtx)
 	go func() {
@@ -141,6 +163,8 @@ func (b *browser) checkConsole() {
 	defer b.mu.Unlock()
 	for _, m := range b.console {
 		switch {
+		case b.expected != nil && b.expected(m):
+			b.t.Logf("browser console (expected): %s (%s)", m, m.URL)
 		case m.IsException(),
 			strings.Contains(m.Text, "Content Security Policy"),
 			m.Type == chromedp.ConsoleError && m.Source != "network":
@@ -572,13 +596,22 @@ type axeResults struct {
 // page's CSP does not block) and runs it.
 func (b *browser) runAxe(source string) axeResults {
 	b.t.Helper()
-	eval[chromedp.Void](b, source)
+	return b.runAxeOn(source, "document", `{type: "tag", values: ["`+strings.Join(axeTags, `","`)+`"]}`)
+}
+
+// runAxeOn is runAxe on part of the page (context, a JavaScript expression
+// for axe's context, such as document or {include: ["#feed"]}) with the
+// rules runOnly picks (a JavaScript expression for axe's runOnly option).
+func (b *browser) runAxeOn(source, context, runOnly string) axeResults {
+	b.t.Helper()
+	if !eval[bool](b, `typeof window.axe === "object" && typeof window.axe.run === "function"`) {
+		eval[chromedp.Void](b, source)
+	}
 	if !eval[bool](b, `typeof window.axe === "object" && typeof window.axe.run === "function"`) {
 		b.t.Fatal("axe-core did not load into the page")
 	}
-	tags := `["` + strings.Join(axeTags, `","`) + `"]`
 	return eval[axeResults](b, `(async () => {
-		const r = await axe.run(document, {runOnly: {type: "tag", values: `+tags+`}, resultTypes: ["violations", "incomplete"]});
+		const r = await axe.run(`+context+`, {runOnly: `+runOnly+`, resultTypes: ["violations", "incomplete"]});
 		const rules = list => list.map(v => ({
 			id: v.id, impact: v.impact || "", help: v.help,
 			nodes: v.nodes.map(n => ({
