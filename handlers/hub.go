@@ -3,12 +3,16 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -28,8 +32,39 @@ const (
 
 	socketSendBuffer = 32 << 10
 	readLimit        = 512
-	pollInterval     = time.Second // catches writes by another process
+	pollInterval     = time.Second // catches writes by another process; also paces pings
+
+	// A channel's clients are written by up to directShards goroutines at
+	// once (one per core), directShardMin clients each at least.
+	directShards   = 8
+	directShardMin = 512
 )
+
+// frame is one websocket message, framed once for every screen that gets
+// it: the same bytes are written to each connection as they are. Server
+// frames are not masked, and the hub does not negotiate compression.
+type frame struct{ b []byte }
+
+// textFrame frames payload as one unfragmented text message.
+func textFrame(payload []byte) *frame {
+	n := len(payload)
+	var b []byte
+	switch {
+	case n < 126:
+		b = append(make([]byte, 0, 2+n), 0x81, byte(n))
+	case n <= 0xffff:
+		b = append(make([]byte, 0, 4+n), 0x81, 126, byte(n>>8), byte(n))
+	default:
+		b = append(make([]byte, 0, 10+n), 0x81, 127)
+		for shift := 56; shift >= 0; shift -= 8 {
+			b = append(b, byte(uint64(n)>>shift))
+		}
+	}
+	return &frame{b: append(b, payload...)}
+}
+
+// pingFrame is an empty ping, queued like any message.
+var pingFrame = &frame{b: []byte{0x89, 0x00}}
 
 // screenKey says which messages a screen gets: its language and, when it
 // is narrowed to one event, that event. Every message is rendered once per
@@ -47,16 +82,29 @@ type screenChannel struct {
 	clients  map[*screenClient]struct{}
 	shown    []int64 // feed item ids on these screens, newest first
 	counters map[string]int
-	snapshot *websocket.PreparedMessage // nil when stale
+	snapshot *frame   // nil when stale
+	out      []*frame // messages of the current advance, not yet sent
 }
 
-// screenClient is one websocket connection. Its writePump is the only
-// writer to the connection.
+// screenClient is one websocket connection. It has no writer goroutine of
+// its own: the hub writes a message to an idle client directly, without
+// blocking, and only what does not fit (or the snapshot, pings and the
+// close frame) is queued for a flush goroutine, which writes everything
+// queued in one system call and ends when the queue is empty. Writes
+// happen under mu, or by the one flush while writing is set, so they stay
+// in order.
 type screenClient struct {
-	conn      *websocket.Conn
-	key       screenKey
-	send      chan *websocket.PreparedMessage
-	closeCode int // set by the hub before it closes send
+	conn     *websocket.Conn
+	netConn  net.Conn        // conn's own, which flush writes frames to
+	raw      syscall.RawConn // netConn's descriptor, for deliver's direct writes
+	key      screenKey
+	nextPing time.Time // owned by the hub's goroutine
+
+	mu        sync.Mutex
+	queue     []*frame // at most sendBuffer
+	writing   bool     // a flush goroutine owns the connection's writes
+	closing   bool     // the hub let it go: the queue, then a close frame
+	closeCode int
 }
 
 // Hub fans the activity outbox out to every connected screen: woken after
@@ -75,6 +123,7 @@ type Hub struct {
 	unregister chan *screenClient
 	stopped    chan struct{}
 	pumps      sync.WaitGroup
+	scratch    []*screenClient // flushChannel's list of clients, reused
 
 	// Owned by run.
 	channels     map[screenKey]*screenChannel
@@ -148,11 +197,12 @@ func (h *Hub) Run(ctx context.Context) {
 			}
 		case <-h.store.Committed():
 			h.advance(ctx)
-		case <-tick.C:
+		case now := <-tick.C:
 			if _, err := h.store.Refresh(ctx); err != nil && ctx.Err() == nil {
 				h.log.Warn("hub: refresh", "err", err)
 			}
 			h.advance(ctx)
+			h.ping(now)
 		}
 	}
 }
@@ -172,30 +222,31 @@ func (h *Hub) join(ctx context.Context, c *screenClient) {
 	ch, err := h.channel(ctx, c.key)
 	if err != nil {
 		h.log.Error("hub: open channel", "err", err)
-		close(c.send)
+		h.close(c, websocket.CloseInternalServerErr)
 		return
 	}
 	if ch.snapshot == nil {
 		items, err := h.store.LatestActivity(ctx, c.key.eventID, h.lastID, feedSize)
 		if err != nil {
 			h.log.Error("hub: snapshot", "err", err)
-			close(c.send)
+			h.close(c, websocket.CloseInternalServerErr)
 			return
 		}
 		counters, err := h.store.Counters(ctx, c.key.eventID)
 		if err != nil {
 			h.log.Error("hub: counters", "err", err)
-			close(c.send)
+			h.close(c, websocket.CloseInternalServerErr)
 			return
 		}
 		if ch.snapshot, err = h.prepare(ch, "screen-snapshot", screenData{Items: items, Counters: counters, Event: ch.event}); err != nil {
 			h.log.Error("hub: render snapshot", "err", err)
-			close(c.send)
+			h.close(c, websocket.CloseInternalServerErr)
 			return
 		}
 	}
 	ch.clients[c] = struct{}{}
-	c.send <- ch.snapshot // the buffer is empty: never blocks
+	c.nextPing = time.Now().Add(pingPeriod)
+	h.send(c, ch.snapshot) // the queue is empty: always fits
 }
 
 // channel returns the channel for key, creating it with the feed and
@@ -228,20 +279,23 @@ func (h *Hub) channel(ctx context.Context, key screenKey) (*screenChannel, error
 	return ch, nil
 }
 
-// drop removes a client and closes its queue; its writer then sends the
-// close frame and closes the connection.
+// drop removes a client and closes its queue: what is queued is still
+// written, then the close frame, then the connection is closed.
 func (h *Hub) drop(ch *screenChannel, c *screenClient, code int) {
 	delete(ch.clients, c)
-	c.closeCode = code
-	close(c.send)
+	h.close(c, code)
 	if len(ch.clients) == 0 {
 		delete(h.channels, ch.key) // nobody watches: no work for it
 	}
 }
 
 // advance sends everything committed since the last row sent, in commit
-// order, then the counters that changed.
+// order, then the counters that changed. Each channel's messages are
+// queued to its clients together at the end (or every sendBuffer/2
+// messages in a burst), so a client usually gets a new item and the
+// counters it moved in one write.
 func (h *Hub) advance(ctx context.Context) {
+	defer h.flushChannels()
 	for {
 		rows, err := h.store.ActivitySince(ctx, h.lastID, 256)
 		if err != nil {
@@ -254,6 +308,9 @@ func (h *Hub) advance(ctx context.Context) {
 			h.lastID = a.ID
 			for _, ch := range h.channels {
 				h.apply(ch, a)
+				if len(ch.out) >= sendBuffer/2 {
+					h.flushChannel(ch)
+				}
 			}
 		}
 		if len(rows) < 256 {
@@ -270,7 +327,7 @@ func (h *Hub) advance(ctx context.Context) {
 
 // apply sends one outbox row to one channel's screens, if it concerns them.
 func (h *Hub) apply(ch *screenChannel, a db.Activity) {
-	var msg *websocket.PreparedMessage
+	var msg *frame
 	var err error
 	switch {
 	case a.Kind == db.ActivityHide:
@@ -300,7 +357,7 @@ func (h *Hub) apply(ch *screenChannel, a db.Activity) {
 		return
 	}
 	ch.snapshot = nil
-	h.broadcast(ch, msg)
+	ch.out = append(ch.out, msg)
 }
 
 func (h *Hub) updateCounters(ctx context.Context, ch *screenChannel) {
@@ -326,36 +383,211 @@ func (h *Hub) updateCounters(ctx context.Context, ch *screenChannel) {
 		return
 	}
 	ch.snapshot = nil
-	h.broadcast(ch, msg)
+	ch.out = append(ch.out, msg)
 }
 
-// broadcast queues msg to every client of ch. A client whose queue is full
-// cannot keep up: it is dropped (and will reconnect to a fresh snapshot)
-// rather than slowing the others.
-func (h *Hub) broadcast(ch *screenChannel, msg *websocket.PreparedMessage) {
+// flushChannels sends every channel's pending messages.
+func (h *Hub) flushChannels() {
+	for _, ch := range h.channels {
+		h.flushChannel(ch)
+	}
+}
+
+// flushChannel sends ch's pending messages to every client of ch, joined
+// into one buffer so each client costs one system call. The clients are
+// split over the cores (directShards of them at most); each is written
+// directly and without blocking (see deliver), so no goroutine is started
+// for a client that keeps up. A client whose queue is full cannot keep up:
+// it is dropped (and will reconnect to a fresh snapshot) rather than
+// slowing the others.
+func (h *Hub) flushChannel(ch *screenChannel) {
+	if len(ch.out) == 0 {
+		return
+	}
+	frames := ch.out
+	joined := frames[0].b
+	if len(frames) > 1 {
+		joined = nil
+		for _, f := range frames {
+			joined = append(joined, f.b...)
+		}
+	}
+	clients := h.scratch[:0]
 	for c := range ch.clients {
-		select {
-		case c.send <- msg:
-		default:
+		clients = append(clients, c)
+	}
+	shards := min(runtime.GOMAXPROCS(0), directShards, (len(clients)+directShardMin-1)/directShardMin)
+	slow := make([][]*screenClient, max(shards, 1))
+	if shards <= 1 {
+		slow[0] = h.deliverAll(clients, frames, joined, nil)
+	} else {
+		var wg sync.WaitGroup
+		per := (len(clients) + shards - 1) / shards
+		for i := 1; i < shards; i++ {
+			part := clients[min(i*per, len(clients)):min((i+1)*per, len(clients))]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				slow[i] = h.deliverAll(part, frames, joined, nil)
+			}()
+		}
+		slow[0] = h.deliverAll(clients[:min(per, len(clients))], frames, joined, nil)
+		wg.Wait()
+	}
+	for _, part := range slow {
+		for _, c := range part {
 			h.drop(ch, c, websocket.CloseTryAgainLater)
+		}
+	}
+	clear(clients)
+	h.scratch = clients[:0]
+	clear(ch.out)
+	ch.out = ch.out[:0]
+}
+
+// deliverAll delivers to each of clients and returns those too far behind.
+func (h *Hub) deliverAll(clients []*screenClient, frames []*frame, joined []byte, slow []*screenClient) []*screenClient {
+	for _, c := range clients {
+		if !h.deliver(c, frames, joined) {
+			slow = append(slow, c)
+		}
+	}
+	return slow
+}
+
+// deliver sends frames (joined: their bytes end to end) to c. When c is
+// idle it tries one non-blocking write of joined: usually all of it goes
+// into the socket and that is all. What does not fit, or anything sent
+// while a flush is running, is queued for the flush, which may block (up
+// to writeWait). It reports false when c's queue is full.
+func (h *Hub) deliver(c *screenClient, frames []*frame, joined []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.closing:
+		return true // going anyway
+	case c.writing || len(c.queue) > 0:
+		if len(c.queue)+len(frames) > sendBuffer {
+			return false
+		}
+		c.queue = append(c.queue, frames...)
+		return true
+	}
+	n, err := c.tryWrite(joined)
+	switch {
+	case n == len(joined):
+		return true
+	case err != nil && err != syscall.EAGAIN && err != syscall.EINTR:
+		// Broken: close it; the read side unregisters it.
+		c.closing, c.writing = true, true // nothing more is written
+		c.conn.Close()
+		return true
+	}
+	c.queue = append(c.queue, &frame{b: joined[n:]}) // the rest, in order
+	c.writing = true
+	h.pumps.Add(1)
+	go h.flush(c)
+	return true
+}
+
+// tryWrite makes one write system call, which does not wait: the socket
+// is non-blocking and a full one answers EAGAIN.
+func (c *screenClient) tryWrite(b []byte) (int, error) {
+	if c.raw == nil {
+		return 0, syscall.EAGAIN // leave it to flush
+	}
+	var n int
+	var werr error
+	err := c.raw.Write(func(fd uintptr) bool {
+		n, werr = syscall.Write(int(fd), b)
+		return true // one attempt; never wait here
+	})
+	if n < 0 {
+		n = 0
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// A deadline left by another writer (gorilla's pong) has passed:
+		// not broken; flush will set its own.
+		return 0, syscall.EAGAIN
+	}
+	if err != nil {
+		return n, err
+	}
+	return n, werr
+}
+
+// send queues frames to c, all or none, and starts its flush if none is
+// running. It reports false when they do not fit: c is too far behind.
+// Only the hub's goroutine calls it.
+func (h *Hub) send(c *screenClient, frames ...*frame) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return true // going anyway
+	}
+	if len(c.queue)+len(frames) > sendBuffer {
+		return false
+	}
+	c.queue = append(c.queue, frames...)
+	if !c.writing {
+		c.writing = true
+		h.pumps.Add(1)
+		go h.flush(c)
+	}
+	return true
+}
+
+// close lets c go: its flush writes what is queued, then a close frame
+// with code, and closes the connection. Only the hub's goroutine calls it.
+func (h *Hub) close(c *screenClient, code int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	c.closing = true
+	c.closeCode = code
+	if !c.writing {
+		c.writing = true
+		h.pumps.Add(1)
+		go h.flush(c)
+	}
+}
+
+// ping queues a ping to every client whose turn it is, each pingPeriod
+// after its last, so pings are spread over time rather than sent to every
+// screen at once. A client too far behind for a ping is dropped with the
+// next message.
+func (h *Hub) ping(now time.Time) {
+	for _, ch := range h.channels {
+		for c := range ch.clients {
+			if now.Before(c.nextPing) {
+				continue
+			}
+			c.nextPing = now.Add(pingPeriod)
+			h.send(c, pingFrame)
 		}
 	}
 }
 
 // prepare renders a fragment once for a channel and frames it once for
 // all of its clients.
-func (h *Hub) prepare(ch *screenChannel, fragment string, data screenData) (*websocket.PreparedMessage, error) {
+func (h *Hub) prepare(ch *screenChannel, fragment string, data screenData) (*frame, error) {
 	data.OOB = true
 	l := h.views.Catalog.Localizer(ch.key.lang)
 	var buf bytes.Buffer
 	if err := h.views.Fragment(&buf, "screen", fragment, views.Page{L: l, Site: h.site(l.Lang), Data: data}); err != nil {
 		return nil, err
 	}
-	return websocket.NewPreparedMessage(websocket.TextMessage, buf.Bytes())
+	return textFrame(buf.Bytes()), nil
 }
 
-// serve upgrades a request to a websocket and runs the client until it
-// goes. The hub's goroutine decides what it is sent.
+// serve upgrades a request to a websocket, hands the client to the hub
+// and returns: the connection lives on in its read goroutine (and, while
+// there is something to write, a flush goroutine). Returning lets the
+// HTTP server's goroutine end and drop what it held for the request (its
+// deep stack, its 4 KB read and write buffers, the request and the Echo
+// context), which would otherwise stay for the life of every screen.
 func (h *Hub) serve(w http.ResponseWriter, r *http.Request, key screenKey) error {
 	conn, err := h.upgr.Upgrade(w, r, nil)
 	if err != nil {
@@ -366,7 +598,10 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, key screenKey) error
 	if tcp, ok := conn.NetConn().(*net.TCPConn); ok {
 		tcp.SetWriteBuffer(socketSendBuffer)
 	}
-	c := &screenClient{conn: conn, key: key, send: make(chan *websocket.PreparedMessage, sendBuffer)}
+	c := &screenClient{conn: conn, netConn: conn.NetConn(), key: key}
+	if sc, ok := c.netConn.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
 	select {
 	case h.register <- c:
 	case <-h.stopped:
@@ -374,9 +609,7 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, key screenKey) error
 		conn.Close()
 		return nil
 	}
-	h.pumps.Add(1)
-	go h.writePump(c)
-	h.readPump(c)
+	go h.readPump(c)
 	return nil
 }
 
@@ -399,34 +632,64 @@ func (h *Hub) readPump(c *screenClient) {
 	}
 }
 
-// writePump is the connection's only writer: queued messages, pings, and
-// the close frame when the hub closes the queue.
-func (h *Hub) writePump(c *screenClient) {
+// flush is the connection's writer while it has something queued: it
+// writes the whole queue with one system call (a new item and the
+// counters it moved go out together), until the queue is empty. When the
+// hub has let the client go, it ends with the close frame and closes the
+// connection. A failed write closes the connection too; the read side
+// then unregisters the client.
+func (h *Hub) flush(c *screenClient) {
 	defer h.pumps.Done()
-	ping := time.NewTicker(pingPeriod)
-	defer func() {
-		ping.Stop()
-		c.conn.Close()
-	}()
+	var batch [sendBuffer]*frame
+	netConn := c.netConn
 	for {
-		select {
-		case msg, ok := <-c.send:
-			if !ok {
-				code := c.closeCode
+		c.mu.Lock()
+		n := copy(batch[:], c.queue)
+		if n == 0 {
+			closing, code := c.closing, c.closeCode
+			if !closing {
+				// No deadline outlives the flush: an expired one would
+				// fail deliver's direct writes.
+				netConn.SetWriteDeadline(time.Time{})
+				c.writing = false
+			}
+			c.mu.Unlock()
+			if closing {
 				if code == 0 {
 					code = websocket.CloseInternalServerErr
 				}
 				c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(writeWait))
-				return
+				c.conn.Close()
 			}
-			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WritePreparedMessage(msg); err != nil {
-				return
+			return
+		}
+		c.mu.Unlock()
+
+		var err error
+		netConn.SetWriteDeadline(time.Now().Add(writeWait))
+		if n == 1 {
+			_, err = netConn.Write(batch[0].b)
+		} else {
+			v := make(net.Buffers, n) // writev: one system call for all
+			for i, f := range batch[:n] {
+				v[i] = f.b
 			}
-		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				return
-			}
+			_, err = v.WriteTo(netConn)
+		}
+		clear(batch[:n])
+
+		c.mu.Lock()
+		left := copy(c.queue, c.queue[n:])
+		clear(c.queue[left:]) // let written frames go
+		c.queue = c.queue[:left]
+		if err != nil {
+			c.closing = true // nothing more is queued; writing stays set
+			c.queue = nil
+		}
+		c.mu.Unlock()
+		if err != nil {
+			c.conn.Close()
+			return
 		}
 	}
 }
