@@ -55,7 +55,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	params.Set("_foreign_keys", "on")
 	params.Set("_busy_timeout", "10000")
 	params.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + params.Encode()
+	// Keep prepared statements per connection: the same few run all day,
+	// and preparing them again cost a fifth of a signup's CPU.
+	params.Set("_stmt_cache_size", "64")
+	dsn := fileURI(path) + "?" + params.Encode()
 
 	write, err := sql.Open("sqlite3", dsn)
 	if err != nil {
@@ -66,7 +69,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 	params.Set("_txlock", "deferred")
 	params.Set("mode", "ro")
-	read, err := sql.Open("sqlite3", "file:"+path+"?"+params.Encode())
+	read, err := sql.Open("sqlite3", fileURI(path)+"?"+params.Encode())
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open database: %w", err)
@@ -84,6 +87,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// fileURI makes an SQLite URI of a file path. A '#' or '?' in the path
+// (a folder named "Møte #2") would otherwise end the path and silently
+// drop the parameters after it, pragmas included.
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "#", "%23", "?", "%3f").Replace(path)
 }
 
 // Close closes both pools.

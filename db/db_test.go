@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -440,5 +441,68 @@ func TestEraseSignup(t *testing.T) {
 	}
 	if su, _ := s.SignupByToken(ctx, b.Token); su.Status != db.StatusConfirmed {
 		t.Fatalf("the seat was not passed on: %s", su.Status)
+	}
+}
+
+// TestSeatCountsFollowEveryChange: the counts kept in the event row agree
+// with the signups after signups, cancellations, promotions and erasure.
+func TestSeatCountsFollowEveryChange(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpenDB(t)
+	e := MustCreateEvent(t, s, "Seminar", 6)
+	var tokens []string
+	for i := range 8 {
+		su, err := s.CreateSignup(ctx, e.Slug, signup(fmt.Sprintf("c%d@example.no", i), 1+i%3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, su.Token)
+	}
+	s.CancelSignup(ctx, tokens[0], db.ActorResident)
+	s.CancelSignup(ctx, tokens[5], db.ActorResident)
+	s.EraseSignup(ctx, tokens[1])
+	s.SetCapacity(ctx, e.Slug, 9, "cli")
+	got, err := s.EventBySlug(ctx, e.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListSignups(ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken, waiting := 0, 0
+	for _, su := range list {
+		switch su.Status {
+		case db.StatusConfirmed:
+			taken += su.Seats
+		case db.StatusWaiting:
+			waiting++
+		}
+	}
+	if got.SeatsTaken != taken || got.Waiting != waiting {
+		t.Fatalf("event row: %d taken, %d waiting; signups: %d taken, %d waiting", got.SeatsTaken, got.Waiting, taken, waiting)
+	}
+	if taken > 9 {
+		t.Fatalf("overbooked: %d of 9", taken)
+	}
+}
+
+// TestOpenPathWithURICharacters: a '#' or '?' in the path neither moves the
+// database elsewhere nor drops its pragmas.
+func TestOpenPathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Møte #2?x=1")
+	path := filepath.Join(dir, "torg.db")
+	s, err := db.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	MustCreateEvent(t, s, "Frokostmøte", 1)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the database is not where it was asked to be: %v", err)
+	}
+	mode, sync, _, err := s.Pragmas(context.Background())
+	if err != nil || mode != "wal" || sync != 2 {
+		t.Fatalf("pragmas lost: %s %d %v", mode, sync, err)
 	}
 }

@@ -181,9 +181,7 @@ func Slugify(title string) string {
 }
 
 const eventColumns = `e.id, e.slug, e.title, e.description, e.kind, e.place, e.starts_at, e.ends_at,
-	e.capacity, e.status, e.created_at, e.updated_at,
-	coalesce((SELECT sum(seats) FROM signups WHERE event_id = e.id AND status = 'confirmed'), 0),
-	(SELECT count(*) FROM signups WHERE event_id = e.id AND status = 'waiting')`
+	e.capacity, e.status, e.created_at, e.updated_at, e.seats_taken, e.waiting`
 
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

@@ -265,9 +265,7 @@ func (s *Store) CancelSignup(ctx context.Context, token, actor string) (*Signup,
 // enough seats are free.
 func (s *Store) promoteWaiting(ctx context.Context, tx *sql.Tx, eventID int64, reason, actor string) error {
 	var capacity, taken int
-	if err := tx.QueryRowContext(ctx, `SELECT capacity,
-		coalesce((SELECT sum(seats) FROM signups WHERE event_id = events.id AND status = 'confirmed'), 0)
-		FROM events WHERE id = ?`, eventID).Scan(&capacity, &taken); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT capacity, seats_taken FROM events WHERE id = ?`, eventID).Scan(&capacity, &taken); err != nil {
 		return Internal(err)
 	}
 	free := capacity - taken
