@@ -27,6 +27,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -263,6 +264,7 @@ func measure(ctx context.Context, cfg config) error {
 
 	prodStart := time.Now()
 	selfCPU1 := selfCPU()
+	busy1, _ := machineBusy()
 	prodErrs, prodLate, err := r.produce(ctx, store)
 	if err != nil {
 		return err
@@ -281,6 +283,7 @@ func measure(ctx context.Context, cfg config) error {
 	hwm, _ := memory(pid, "VmHWM")
 	cpu2, _ := cpuTime(pid)
 	selfCPU2 := selfCPU()
+	busy2, _ := machineBusy()
 	prodEnd := time.Now()
 	r.closeAll()
 
@@ -354,21 +357,34 @@ func measure(ctx context.Context, cfg config) error {
 	}
 	fmt.Printf("torgload CPU:         %.1f s producing+draining (%.0f%% of one core), %.1f s in all\n",
 		(selfCPU2 - selfCPU1).Seconds(), 100*(selfCPU2-selfCPU1).Seconds()/prodEnd.Sub(prodStart).Seconds(), selfCPU2.Seconds())
-	fmt.Printf("summary: conns=%d failed=%d disconnects=%d producer_errors=%d rate=%g duration=%s expected_per_client=%d lost=%d out_of_order=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f rss_before_kb=%d rss_connected_kb=%d rss_per_conn_kb=%.1f\n",
+	otherPct := -1.0
+	if pid != 0 && busy2 > busy1 {
+		others := max((busy2-busy1)-(cpu2-cpu1)-(selfCPU2-selfCPU1), 0)
+		otherPct = 100 * others.Seconds() / prodEnd.Sub(prodStart).Seconds()
+		fmt.Printf("other CPU use:        %.1f s by everything else on the machine while producing+draining (%.0f%% of one core)\n",
+			others.Seconds(), otherPct)
+	}
+	fmt.Printf("summary: conns=%d failed=%d disconnects=%d producer_errors=%d rate=%g duration=%s expected_per_client=%d lost=%d out_of_order=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f rss_before_kb=%d rss_connected_kb=%d rss_per_conn_kb=%.1f other_cpu_pct=%.0f\n",
 		connected, failed, disconnects, prodErrs, cfg.rate, cfg.duration, r.total, lost, outOrder,
 		ms(fromCommit, 50), ms(fromCommit, 90), ms(fromCommit, 99), ms(fromCommit, 100),
-		rssBefore, rssConnected, float64(rssConnected-rssBefore)/float64(max(connected, 1)))
+		rssBefore, rssConnected, float64(rssConnected-rssBefore)/float64(max(connected, 1)), otherPct)
 	return nil
 }
 
 // perActivity prints, per activity, when it was committed and how late it
-// reached the clients: where a slow tail comes from.
+// reached the clients: where a slow tail comes from. Past 120 activities
+// it prints every nth and then the five slowest.
 func (r *run) perActivity() {
-	fmt.Printf("%6s %10s %9s %9s %9s %9s %9s\n", "seq", "commit s", "post ms", "first ms", "p50 ms", "p99 ms", "max ms")
+	type row struct {
+		seq                                int
+		commit, post, first, p50, p99, max float64
+		ok                                 bool
+	}
+	rows := make([]row, r.total)
 	lat := make([]int64, 0, len(r.clients))
 	for seq := range r.total {
+		rows[seq].seq = seq
 		if r.done[seq] == 0 {
-			fmt.Printf("%6d not committed\n", seq)
 			continue
 		}
 		lat = lat[:0]
@@ -377,14 +393,37 @@ func (r *run) perActivity() {
 				lat = append(lat, c.recv[seq]-r.done[seq])
 			}
 		}
+		if len(lat) == 0 {
+			continue
+		}
 		slices.Sort(lat)
 		f := func(p float64) float64 { return float64(pct(lat, p)) / 1e6 }
-		first := 0.0
-		if len(lat) > 0 {
-			first = float64(lat[0]) / 1e6
+		rows[seq] = row{seq, float64(r.done[seq]) / 1e9, float64(r.done[seq]-r.sent[seq]) / 1e6,
+			float64(lat[0]) / 1e6, f(50), f(99), f(100), true}
+	}
+	print := func(w row) {
+		if !w.ok {
+			fmt.Printf("%6d not committed or not received\n", w.seq)
+			return
 		}
-		fmt.Printf("%6d %10.3f %9.1f %9.1f %9.1f %9.1f %9.1f\n", seq, float64(r.done[seq])/1e9,
-			float64(r.done[seq]-r.sent[seq])/1e6, first, f(50), f(99), f(100))
+		fmt.Printf("%6d %10.3f %9.1f %9.1f %9.1f %9.1f %9.1f\n", w.seq, w.commit, w.post, w.first, w.p50, w.p99, w.max)
+	}
+	fmt.Printf("%6s %10s %9s %9s %9s %9s %9s\n", "seq", "commit s", "post ms", "first ms", "p50 ms", "p99 ms", "max ms")
+	every := max(1, (r.total+59)/60)
+	if r.total <= 120 {
+		every = 1
+	}
+	for _, w := range rows {
+		if w.seq%every == 0 {
+			print(w)
+		}
+	}
+	if every > 1 {
+		fmt.Printf("(every %dth of %d shown; the five slowest:)\n", every, r.total)
+		slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(b.max, a.max) })
+		for _, w := range rows[:min(5, len(rows))] {
+			print(w)
+		}
 	}
 }
 
@@ -1010,6 +1049,29 @@ func memory(pid int, field string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+// machineBusy is the time all CPUs spent on anything but idling, from
+// /proc/stat.
+func machineBusy() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(f) < 9 {
+		return 0, errors.New("short /proc/stat")
+	}
+	var busy int64
+	for i, v := range f[1:9] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		busy += n
+	}
+	return time.Duration(busy) * time.Second / 100, nil
 }
 
 // selfCPU is this process's user plus system time so far.
