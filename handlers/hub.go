@@ -66,6 +66,13 @@ func textFrame(payload []byte) *frame {
 // pingFrame is an empty ping, queued like any message.
 var pingFrame = &frame{b: []byte{0x89, 0x00}}
 
+// controlFrame frames a control message (opcode byte with FIN set, e.g.
+// 0x8A for a pong); control payloads are at most 125 bytes.
+func controlFrame(opcode byte, payload []byte) *frame {
+	payload = payload[:min(len(payload), 125)]
+	return &frame{b: append([]byte{opcode, byte(len(payload))}, payload...)}
+}
+
 // screenKey says which messages a screen gets: its language and, when it
 // is narrowed to one event, that event. Every message is rendered once per
 // key and the same bytes go to every screen under it.
@@ -625,6 +632,15 @@ func (h *Hub) readPump(c *screenClient) {
 	c.conn.SetReadLimit(readLimit)
 	c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	// gorilla answers pings and close frames by writing to the connection
+	// itself, which could cut into a frame the flush is writing. Pongs go
+	// through the client's queue instead; a client's close frame ends the
+	// read, and the hub then sends its own close frame through the queue.
+	c.conn.SetPingHandler(func(data string) error {
+		h.send(c, controlFrame(0x8A, []byte(data)))
+		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	c.conn.SetCloseHandler(func(int, string) error { return nil })
 	for {
 		if _, _, err := c.conn.NextReader(); err != nil {
 			return

@@ -382,3 +382,30 @@ func dbPath(tb testing.TB, h *testHub) string {
 	tb.Helper()
 	return h.DBPath
 }
+
+// TestScreenSocketClientPing: a client's ping is answered with a pong that
+// does not cut into the feed's frames.
+func TestScreenSocketClientPing(t *testing.T) {
+	h := newTestHub(t)
+	c := dialScreen(t, h.URL, "")
+	c.next()
+	pongs := make(chan string, 10)
+	c.conn.SetPongHandler(func(data string) error { pongs <- data; return nil })
+	for i := range 5 {
+		if err := c.conn.WriteControl(websocket.PingMessage, []byte(fmt.Sprint("p", i)), time.Now().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		signupAs(t, h, fmt.Sprintf("Ping Person %d", i), "", db.ShowFull)
+	}
+	for i := range 5 {
+		if msg := c.nextItem(); !strings.Contains(msg, fmt.Sprintf("Ping Person %d", i)) {
+			t.Fatalf("message %d: %s", i, msg)
+		}
+	}
+	if len(pongs) != 5 {
+		t.Fatalf("got %d pongs, want 5", len(pongs))
+	}
+	if got := <-pongs; got != "p0" {
+		t.Fatalf("first pong %q, want p0", got)
+	}
+}
