@@ -525,7 +525,9 @@ func (c *screenClient) tryWrite(b []byte) (int, error) {
 
 // send queues frames to c, all or none, and starts its flush if none is
 // running. It reports false when they do not fit: c is too far behind.
-// Only the hub's goroutine calls it.
+// The hub's goroutine calls it, and c's reader to queue a pong. Neither
+// starts a flush once c is closing, and Run closes every client before
+// it waits for the flushes, so that wait sees them all.
 func (h *Hub) send(c *screenClient, frames ...*frame) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
