@@ -59,7 +59,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	}
 	p := s.page(c, l.T("error."+code+".title"), struct{ Message string }{l.T(message)})
-	p.Status = status
 	if err := s.render(c, status, "error", "", p); err != nil {
 		s.log.Error("render error page", "err", err)
 		c.String(status, http.StatusText(status))

@@ -148,8 +148,11 @@ func newHub(store *db.Store, renderer *views.Renderer, site func(lang string) vi
 	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
 		h.origin = u.Host
 	}
-	// Small buffers and a shared write-buffer pool keep an idle
-	// connection cheap: thousands of screens may be connected at once.
+	// A small read buffer keeps an idle connection cheap: thousands of
+	// screens may be connected at once. Messages bypass gorilla's write
+	// buffer (see deliver and flush), but setting one with a pool stops
+	// gorilla keeping the HTTP server's 4 KB buffer for the handshake and
+	// close frames.
 	h.upgr = websocket.Upgrader{
 		ReadBufferSize:  256,
 		WriteBufferSize: 1024,

@@ -68,7 +68,6 @@ func (s *Server) showScreen(c echo.Context) error {
 	l := s.localizer(c)
 	data.QR = qrSVG(target, l.T("screen.qr_label", data.ShortURL))
 	p := s.page(c, l.T("screen.title"), data)
-	p.Wide = data.View == "screen"
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, http.StatusOK, "screen", "", p)
 }
@@ -128,7 +127,7 @@ func qrSVG(text, label string) template.HTML {
 	return template.HTML(b.String()) // built from numbers and an escaped label only
 }
 
-// site is the site as the hub renders it for one language.
+// siteFor is the site as the hub renders it for one language, outside any request.
 func (s *Server) siteFor(lang string) views.Site {
 	l := s.views.Catalog.Localizer(lang)
 	return s.site(nil, l)

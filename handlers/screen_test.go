@@ -221,7 +221,7 @@ func TestScreenSocket(t *testing.T) {
 		c := dialScreen(t, h.URL, "")
 		c.next()
 		// Another writer inserts a feed row and rolls back.
-		raw, err := sql.Open("sqlite3", "file:"+dbPath(t, h)+"?_txlock=immediate&_busy_timeout=5000")
+		raw, err := sql.Open("sqlite3", "file:"+h.DBPath+"?_txlock=immediate&_busy_timeout=5000")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -375,12 +375,6 @@ func TestScreenPage(t *testing.T) {
 	r = h.get(t, "/screen?view=list")
 	assertContains(t, r, `aria-live="polite"`, `<noscript><meta http-equiv="refresh" content="30"></noscript>`, "Direkte nå", `<nav`)
 	assertStatus(t, h.get(t, "/screen?event=nope"), http.StatusNotFound)
-}
-
-// dbPath finds the test hub's database file.
-func dbPath(tb testing.TB, h *testHub) string {
-	tb.Helper()
-	return h.DBPath
 }
 
 // TestScreenSocketClientPing: a client's ping is answered with a pong that

@@ -117,13 +117,6 @@ type Page struct {
 	Title string // the page's own part of <title>
 	Path  string // the current path, for the language switch
 	Data  any
-	// Status is the HTTP status the page is answered with (error pages).
-	Status int
-	// Refresh, if set, makes the page reload itself every N seconds
-	// (the live screen's twin without JavaScript).
-	Refresh int
-	// Wide lets the page use the whole width (the live screen).
-	Wide bool
 }
 
 // OtherLanguage is the language the switch offers.
