@@ -165,13 +165,60 @@ func (s *Store) Revision() int64 { return s.revision.Load() }
 func (s *Store) Committed() <-chan struct{} { return s.committed }
 
 // Refresh reads the revision from the file, so writes made by another process
-// (the command line) are noticed. It reports whether the revision moved.
+// (the command line, a replica's primary) are noticed. It reports whether
+// the revision moved. The revision only ever moves forward: a read that
+// started before a commit in this process may return an older value, and
+// pages cached under the newer one must not be served as fresh again.
 func (s *Store) Refresh(ctx context.Context) (bool, error) {
 	var rev int64
 	if err := s.read.QueryRowContext(ctx, `SELECT value FROM revision WHERE id = 1`).Scan(&rev); err != nil {
 		return false, fmt.Errorf("read revision: %w", err)
 	}
-	return s.revision.Swap(rev) != rev, nil
+	return s.advanceRevision(rev), nil
+}
+
+// advanceRevision moves the revision to rev unless it is already there or
+// beyond, and reports whether it moved.
+func (s *Store) advanceRevision(rev int64) bool {
+	for {
+		cur := s.revision.Load()
+		if rev <= cur {
+			return false
+		}
+		if s.revision.CompareAndSwap(cur, rev) {
+			return true
+		}
+	}
+}
+
+// notifyCommitted wakes whoever waits on Committed, without blocking.
+func (s *Store) notifyCommitted() {
+	select {
+	case s.committed <- struct{}{}:
+	default:
+	}
+}
+
+// Watch polls the file's revision every interval until ctx ends, so that
+// writes by another process reach cached pages and the live screen as if
+// they were made here: the revision moves and Committed is signalled.
+func (s *Store) Watch(ctx context.Context, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			moved, err := s.Refresh(ctx)
+			if err != nil {
+				continue // the next tick tries again; the database may be busy or closing
+			}
+			if moved {
+				s.notifyCommitted()
+			}
+		}
+	}
 }
 
 // inWrite runs fn in one immediate write transaction, moves the revision and
@@ -193,11 +240,8 @@ func (s *Store) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return Internal(fmt.Errorf("commit: %w", err))
 	}
-	s.revision.Store(rev)
-	select {
-	case s.committed <- struct{}{}:
-	default:
-	}
+	s.advanceRevision(rev)
+	s.notifyCommitted()
 	return nil
 }
 

@@ -32,7 +32,7 @@ const (
 
 	socketSendBuffer = 32 << 10
 	readLimit        = 512
-	pollInterval     = time.Second // catches writes by another process; also paces pings
+	pingTick         = time.Second // paces pings
 
 	// A channel's clients are written by up to directShards goroutines at
 	// once (one per core), directShardMin clients each at least.
@@ -186,7 +186,7 @@ func (h *Hub) Run(ctx context.Context) {
 		h.log.Error("hub: read last activity", "err", err)
 	}
 	h.lastRevision = h.store.Revision()
-	tick := time.NewTicker(pollInterval)
+	tick := time.NewTicker(pingTick)
 	defer tick.Stop()
 	for {
 		select {

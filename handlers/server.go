@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -69,6 +70,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 // Echo returns the router, for Start and Shutdown.
 func (s *Server) Echo() *echo.Echo { return s.echo }
 
-// Run runs the live feed's hub until ctx ends, then closes every screen's
-// connection with 1001 (going away).
-func (s *Server) Run(ctx context.Context) { s.hub.Run(ctx) }
+// pollInterval is how often the store's revision is read from the file, so
+// that writes by another process (the command line, a replica's primary)
+// reach cached pages and screens within about a second.
+const pollInterval = time.Second
+
+// Run watches the database for writes by other processes and runs the
+// live feed's hub until ctx ends, then closes every screen's connection
+// with 1001 (going away).
+func (s *Server) Run(ctx context.Context) {
+	go s.store.Watch(ctx, pollInterval)
+	s.hub.Run(ctx)
+}
