@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -55,8 +54,14 @@ func (s *Store) addActivity(ctx context.Context, tx *sql.Tx, a Activity) error {
 // Text (its id); it is never shown itself.
 const ActivityHide = "hide"
 
-// feedKinds are the kinds a screen shows.
+// feedKinds are the kinds a screen shows, as an SQL list; IsFeedKind says
+// the same in Go.
 const feedKinds = `('signup', 'announcement')`
+
+// IsFeedKind reports whether a screen shows items of this kind.
+func IsFeedKind(kind string) bool {
+	return kind == ActivitySignup || kind == ActivityAnnouncement
+}
 
 const activityColumns = `a.id, a.kind, coalesce(a.event_id, 0), coalesce(a.signup_id, 0), a.actor_name, a.actor_org,
 	a.text, a.seats, a.visible, a.created_at, coalesce(e.title, ''), coalesce(e.slug, '')`
@@ -133,24 +138,46 @@ func (s *Store) Announce(ctx context.Context, text string) (int64, error) {
 	return id, err
 }
 
-// HideActivity takes a feed item off every screen: the row is marked
-// invisible and a hide row in the outbox tells the hub to remove it.
+// HideActivity takes a feed item off every screen. Hiding it again is
+// harmless.
 func (s *Store) HideActivity(ctx context.Context, id int64) error {
 	return s.inWrite(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE activity SET visible = 0 WHERE id = ? AND kind IN `+feedKinds, id)
-		if err != nil {
+		n, err := s.hideItems(ctx, tx, `id = ?`, id)
+		if err != nil || n > 0 {
+			return err
+		}
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM activity WHERE id = ? AND kind IN `+feedKinds, id).Scan(&exists); err != nil {
 			return Internal(err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if exists == 0 {
 			return NotFoundf("feed.not_found", "no feed item %d", id)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO activity (kind, text, visible, created_at) VALUES ('hide', ?, 0, ?)`,
-			strconv.FormatInt(id, 10), s.Now().Unix())
-		if err != nil {
-			return Internal(err)
 		}
 		return nil
 	})
+}
+
+// hideItems takes the visible feed items that match where (a condition on
+// the activity table) off every screen: each is marked invisible, and a
+// hide row in the outbox tells the hub to remove it. Hiding, cancelling
+// and erasing a signup, and cancelling its event, all come through here.
+// It returns how many items it hid.
+func (s *Store) hideItems(ctx context.Context, tx *sql.Tx, where string, args ...any) (int64, error) {
+	visible := `visible = 1 AND kind IN ` + feedKinds + ` AND ` + where
+	res, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, text, visible, created_at)
+		SELECT 'hide', CAST(id AS TEXT), 0, ? FROM activity WHERE `+visible+` ORDER BY id`,
+		append([]any{s.Now().Unix()}, args...)...)
+	if err != nil {
+		return 0, Internal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE activity SET visible = 0 WHERE `+visible, args...); err != nil {
+		return 0, Internal(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, Internal(err)
+	}
+	return n, nil
 }
 
 // ScreenCounters are the figures a screen shows.

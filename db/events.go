@@ -294,7 +294,9 @@ func (s *Store) SetCapacity(ctx context.Context, slug string, capacity int, acto
 	return s.eventBy(ctx, s.write, "e.id = ?", id)
 }
 
-// SetEventStatus publishes, cancels or hides an event.
+// SetEventStatus publishes, cancels or hides an event. A cancelled event's
+// signups leave the live screen: nobody is announced for an event that
+// will not take place (publishing it again does not bring them back).
 func (s *Store) SetEventStatus(ctx context.Context, slug, status string) error {
 	if !contains([]string{EventDraft, EventPublished, EventCancelled}, status) {
 		return Invalidf("event.status_unknown", "unknown status %q", status)
@@ -307,7 +309,10 @@ func (s *Store) SetEventStatus(ctx context.Context, slug, status string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return NotFoundf("event.not_found", "no event %s", slug)
 		}
-		return nil
+		if status == EventCancelled {
+			_, err = s.hideItems(ctx, tx, `kind = 'signup' AND event_id = (SELECT id FROM events WHERE slug = ?)`, slug)
+		}
+		return err
 	})
 }
 

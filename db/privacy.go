@@ -65,10 +65,8 @@ func (s *Store) EraseSignup(ctx context.Context, token string) (string, error) {
 			return Internal(err)
 		}
 		// Take its feed items off every screen, then forget who they named.
-		now := s.Now().Unix()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, text, visible, created_at)
-			SELECT 'hide', CAST(id AS TEXT), 0, ? FROM activity WHERE signup_id = ? AND visible = 1`, now, su.ID); err != nil {
-			return Internal(err)
+		if _, err := s.hideItems(ctx, tx, `signup_id = ?`, su.ID); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE activity SET visible = 0, actor_name = '', actor_org = '', signup_id = NULL
 			WHERE signup_id = ?`, su.ID); err != nil {

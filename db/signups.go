@@ -234,7 +234,8 @@ func (s *Store) ListSignups(ctx context.Context, eventID int64) ([]*Signup, erro
 
 // CancelSignup cancels a confirmed signup or takes a waiting one off the
 // list, then moves the first waiting signups that now fit up, in order.
-// Cancelling twice is harmless.
+// The live screen stops announcing the person: their feed items are taken
+// off every screen. Cancelling twice is harmless.
 func (s *Store) CancelSignup(ctx context.Context, token, actor string) (*Signup, error) {
 	err := s.inWrite(ctx, func(tx *sql.Tx) error {
 		su, err := s.signupBy(ctx, tx, token)
@@ -249,6 +250,9 @@ func (s *Store) CancelSignup(ctx context.Context, token, actor string) (*Signup,
 			return Internal(err)
 		}
 		if err := s.recordHistory(ctx, tx, su.ID, su.Status, StatusCancelled, ReasonCancel, actor); err != nil {
+			return err
+		}
+		if _, err := s.hideItems(ctx, tx, `signup_id = ?`, su.ID); err != nil {
 			return err
 		}
 		return s.promoteWaiting(ctx, tx, su.EventID, ReasonFreed, ActorSystem)
