@@ -22,7 +22,9 @@ type screenData struct {
 	Event    *db.Event
 	Items    []db.Activity
 	Item     *db.Activity
-	Remove   []int64
+	Remove   []int64       // items that leave the feed
+	Append   []db.Activity // older items that fill the feed up from below
+	Empty    bool          // the feed is empty after this change
 	Counters db.ScreenCounters
 	Changed  map[string]bool
 	OOB      bool // rendered as an out-of-band swap for the websocket
@@ -131,4 +133,28 @@ func qrSVG(text, label string) template.HTML {
 func (s *Server) siteFor(lang string) views.Site {
 	l := s.views.Catalog.Localizer(lang)
 	return s.site(nil, l)
+}
+
+// changedCounters says which of a screen's figures differ between before
+// and after, by their element ids' suffix; nil when none does.
+func changedCounters(before, after db.ScreenCounters) map[string]bool {
+	was, is := counterValues(before), counterValues(after)
+	changed := map[string]bool{}
+	for k, v := range is {
+		if old, ok := was[k]; !ok || old != v {
+			changed[k] = true
+		}
+	}
+	if len(changed) == 0 && len(was) == len(is) {
+		return nil
+	}
+	return changed
+}
+
+func counterValues(c db.ScreenCounters) map[string]int {
+	m := map[string]int{"signups": c.Signups, "businesses": c.Businesses, "checked_in": c.CheckedIn, "seats_left": c.SeatsLeft}
+	for _, k := range c.KPIs {
+		m["kpi-"+k.Key] = k.Value
+	}
+	return m
 }
