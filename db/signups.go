@@ -87,7 +87,22 @@ func NewToken() string {
 // joins the end of the waiting list. A second live signup for the same
 // address fails with ECONFLICT.
 func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*Signup, error) {
-	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	for _, f := range []struct {
+		name string
+		text *string
+		kind TextKind
+	}{
+		{"name", &in.Name, Line}, {"email", &in.Email, Line}, {"phone", &in.Phone, Line},
+		{"organization", &in.Organization, Line}, {"diet", &in.Diet, Lines},
+		{"show_name", &in.ShowName, Line}, {"lang", &in.Lang, Line},
+	} {
+		text, err := CheckText(f.name, strings.TrimSpace(*f.text), f.kind)
+		if err != nil {
+			return nil, err
+		}
+		*f.text = text
+	}
+	in.Email = strings.ToLower(in.Email)
 	if in.Seats < 1 || in.Seats > 5 {
 		return nil, Invalidf("signup.seats_range", "seats must be 1 to 5")
 	}
