@@ -362,12 +362,24 @@ func TestShownAs(t *testing.T) {
 	for _, tc := range []struct{ show, name, org, wantName, wantOrg string }{
 		{db.ShowFull, "Kari Nordmann", "Sykehuset Innlandet", "Kari Nordmann", "Sykehuset Innlandet"},
 		{db.ShowFirst, "Kari Nordmann", "Sykehuset Innlandet", "Kari", "Sykehuset Innlandet"},
+		{db.ShowFirst, "  Kari   Nordmann ", " Sykehuset Innlandet ", "Kari", "Sykehuset Innlandet"},
+		{db.ShowFirst, "Kari", "", "Kari", ""},
+		{db.ShowFirst, "Kari-Anne Nordmann", "", "Kari-Anne", ""},
+		// Any Unicode space ends the first name, not only U+0020.
+		{db.ShowFirst, "Kari\u00a0Nordmann", "", "Kari", ""}, // no-break space
+		{db.ShowFirst, "Kari\u2007Nordmann", "", "Kari", ""}, // figure space
+		{db.ShowFirst, "Kari\u202fNordmann", "", "Kari", ""}, // narrow no-break space
+		{db.ShowFirst, "Kari\u2002Nordmann", "", "Kari", ""}, // en space
+		{db.ShowFirst, "Kari\u3000Nordmann", "", "Kari", ""}, // ideographic space
+		{db.ShowFirst, "Kari\tNordmann", "", "Kari", ""},
+		{db.ShowFirst, "\u00a0Kari\u00a0Nordmann\u00a0", "", "Kari", ""},
+		{db.ShowFull, "\u00a0Kari\u00a0Nordmann\u00a0", "", "Kari\u00a0Nordmann", ""},
 		{db.ShowNone, "Kari Nordmann", "Sykehuset Innlandet", "", ""},
 		{"", "Kari Nordmann", "Sykehuset Innlandet", "", ""},
 	} {
 		name, org := db.ShownAs(tc.show, tc.name, tc.org)
 		if name != tc.wantName || org != tc.wantOrg {
-			t.Errorf("ShownAs(%q): got %q/%q, want %q/%q", tc.show, name, org, tc.wantName, tc.wantOrg)
+			t.Errorf("ShownAs(%q, %q, %q): got %q/%q, want %q/%q", tc.show, tc.name, tc.org, name, org, tc.wantName, tc.wantOrg)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Signup statuses.
@@ -179,8 +180,13 @@ func ShownAs(showName, name, organization string) (shownName, shownOrg string) {
 	case ShowFull:
 		return name, strings.TrimSpace(organization)
 	case ShowFirst:
-		first, _, _ := strings.Cut(name, " ")
-		return first, strings.TrimSpace(organization)
+		// Any Unicode space ends the first name: a no-break space typed
+		// on a phone or pasted from a document would otherwise show the
+		// surname. unicode.IsSpace covers U+00A0, U+2007 and U+202F too.
+		if i := strings.IndexFunc(name, unicode.IsSpace); i >= 0 {
+			name = name[:i]
+		}
+		return name, strings.TrimSpace(organization)
 	default:
 		return "", ""
 	}
