@@ -148,6 +148,21 @@ func TestCreateSignup(t *testing.T) {
 			t.Fatalf("history: got %+v, %v", hist, err)
 		}
 	})
+	t.Run("SeatRange", func(t *testing.T) {
+		s := MustOpenDB(t)
+		e := MustCreateEvent(t, s, "Frokostmøte", 20)
+		for _, seats := range []int{db.MinSeats - 1, db.MaxSeats + 1} {
+			_, err := s.CreateSignup(ctx, e.Slug, signup("a@example.no", seats))
+			if db.ErrorKey(err) != "signup.seats_range" || db.ErrorField(err) != "seats" {
+				t.Errorf("%d seats: got %v, want signup.seats_range on seats", seats, err)
+			}
+		}
+		for i, seats := range []int{db.MinSeats, db.MaxSeats} {
+			if _, err := s.CreateSignup(ctx, e.Slug, signup(fmt.Sprintf("%d@example.no", i), seats)); err != nil {
+				t.Errorf("%d seats: %v", seats, err)
+			}
+		}
+	})
 	t.Run("ErrConflictOnDuplicateEmail", func(t *testing.T) {
 		s := MustOpenDB(t)
 		e := MustCreateEvent(t, s, "Frokostmøte", 10)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -62,6 +63,14 @@ type Signup struct {
 	WaitingPosition int `json:"waiting_position"`
 }
 
+// The seats one signup may take: a person alone or with a few colleagues.
+// The signup form offers this range and checks it; the schema's CHECK on
+// signups.seats (migrations/0001_init.sql) repeats it.
+const (
+	MinSeats = 1
+	MaxSeats = 5
+)
+
 // NewSignup is what a resident submits; the handler has validated it.
 type NewSignup struct {
 	Name         string
@@ -104,8 +113,9 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		*f.text = text
 	}
 	in.Email = strings.ToLower(in.Email)
-	if in.Seats < 1 || in.Seats > 5 {
-		return nil, Invalidf("signup.seats_range", "seats must be 1 to 5")
+	if in.Seats < MinSeats || in.Seats > MaxSeats {
+		return nil, &Error{Code: EINVALID, Key: "signup.seats_range", Field: "seats",
+			Detail: fmt.Sprintf("seats must be %d to %d", MinSeats, MaxSeats)}
 	}
 	if in.ShowName == "" {
 		in.ShowName = ShowNone

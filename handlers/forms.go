@@ -33,7 +33,17 @@ func newFormValidator() *formValidator {
 	v.RegisterValidation("nophone", func(fl validator.FieldLevel) bool {
 		return norwegianPhone.MatchString(strings.ReplaceAll(fl.Field().String(), " ", ""))
 	})
+	// A tag cannot name a Go constant, so the seat range is a rule of its own.
+	v.RegisterValidation("seats", func(fl validator.FieldLevel) bool {
+		n := fl.Field().Int()
+		return n >= db.MinSeats && n <= db.MaxSeats
+	})
 	return &formValidator{v: v}
+}
+
+// messageArgs fill in the messages that name a limit kept in code.
+var messageArgs = map[string][]any{
+	"validation.seats.seats": {db.MinSeats, db.MaxSeats},
 }
 
 // check validates form and records a message per failing field, unless the
@@ -49,7 +59,7 @@ func (fv *formValidator) check(form any, l views.Localizer, f *views.Form) {
 			if !l.Has(key) {
 				key = "validation.invalid"
 			}
-			f.Errors[fe.Field()] = l.T(key)
+			f.Errors[fe.Field()] = l.T(key, messageArgs[key]...)
 		}
 	}
 }
@@ -100,7 +110,7 @@ type signupForm struct {
 	Phone        string `form:"phone" validate:"omitempty,nophone"`
 	Organization string `form:"organization" validate:"max=150"`
 	Diet         string `form:"diet" validate:"max=500"`
-	Seats        int    `form:"seats" validate:"min=1,max=5"`
+	Seats        int    `form:"seats" validate:"seats"` // db.MinSeats to db.MaxSeats
 	ShowName     string `form:"show_name" validate:"oneof=full first none"`
 	Consent      bool   `form:"consent" validate:"required"`
 }
@@ -130,7 +140,7 @@ func (s *Server) bindSignup(c echo.Context, slug string) (*views.Form, *db.NewSi
 	}
 	seats, err := strconv.Atoi(f.Values["seats"])
 	if err != nil {
-		seats = 0 // fails min=1 with the seats message
+		seats = 0 // fails the seats rule with its message
 	}
 	consent := false
 	switch strings.ToLower(f.Values["consent"]) {

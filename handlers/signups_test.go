@@ -2,10 +2,12 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -70,6 +72,7 @@ func TestCreateSignup(t *testing.T) {
 	})
 
 	t.Run("ErrInvalidFields", func(t *testing.T) {
+		seatsMessage := fmt.Sprintf("Velg mellom %d og %d plasser.", db.MinSeats, db.MaxSeats)
 		for _, tc := range []struct {
 			field, value, message string
 		}{
@@ -81,9 +84,9 @@ func TestCreateSignup(t *testing.T) {
 			{"phone", "+46 912 34 567", "Skriv et norsk mobilnummer"},
 			{"organization", strings.Repeat("o", 151), "Virksomheten kan ha høyst 150 tegn."},
 			{"diet", strings.Repeat("d", 501), "Skriv høyst 500 tegn"},
-			{"seats", "0", "Velg mellom 1 og 5 plasser."},
-			{"seats", "6", "Velg mellom 1 og 5 plasser."},
-			{"seats", "many", "Velg mellom 1 og 5 plasser."},
+			{"seats", strconv.Itoa(db.MinSeats - 1), seatsMessage},
+			{"seats", strconv.Itoa(db.MaxSeats + 1), seatsMessage},
+			{"seats", "many", seatsMessage},
 			{"show_name", "everything", "Velg hvordan du kan vises"},
 			{"consent", "", "Du må bekrefte"},
 		} {
