@@ -148,7 +148,7 @@ func TestCreateSignup(t *testing.T) {
 			t.Fatalf("history: got %+v, %v", hist, err)
 		}
 	})
-	t.Run("SeatRange", func(t *testing.T) {
+	t.Run("ErrSeatsAndShowName", func(t *testing.T) {
 		s := MustOpenDB(t)
 		e := MustCreateEvent(t, s, "Frokostmøte", 20)
 		for _, seats := range []int{db.MinSeats - 1, db.MaxSeats + 1} {
@@ -156,6 +156,11 @@ func TestCreateSignup(t *testing.T) {
 			if db.ErrorKey(err) != "signup.seats_range" || db.ErrorField(err) != "seats" {
 				t.Errorf("%d seats: got %v, want signup.seats_range on seats", seats, err)
 			}
+		}
+		in := signup("a@example.no", 1)
+		in.ShowName = "everything"
+		if _, err := s.CreateSignup(ctx, e.Slug, in); db.ErrorKey(err) != "signup.show_name_unknown" || db.ErrorField(err) != "show_name" {
+			t.Errorf("show_name %q: got %v, want signup.show_name_unknown on show_name", in.ShowName, err)
 		}
 		for i, seats := range []int{db.MinSeats, db.MaxSeats} {
 			if _, err := s.CreateSignup(ctx, e.Slug, signup(fmt.Sprintf("%d@example.no", i), seats)); err != nil {

@@ -120,6 +120,11 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 	if in.ShowName == "" {
 		in.ShowName = ShowNone
 	}
+	if !contains([]string{ShowFull, ShowFirst, ShowNone}, in.ShowName) {
+		// The schema's CHECK would refuse it too, but as a failed write (500).
+		return nil, &Error{Code: EINVALID, Key: "signup.show_name_unknown", Field: "show_name",
+			Detail: fmt.Sprintf("show_name is %s, %s or %s (got %q)", ShowFull, ShowFirst, ShowNone, in.ShowName)}
+	}
 	if in.Lang == "" {
 		in.Lang = "nb"
 	}
