@@ -122,12 +122,15 @@ func (s *Store) LatestActivity(ctx context.Context, eventID, upTo int64, limit i
 
 // Announce puts an organiser's announcement on every screen.
 func (s *Store) Announce(ctx context.Context, text string) (int64, error) {
-	text = strings.TrimSpace(text)
+	text, err := CheckText("text", strings.TrimSpace(text), Line)
+	if err != nil {
+		return 0, err
+	}
 	if text == "" || utf8.RuneCountInString(text) > 280 {
 		return 0, Invalidf("feed.announcement_length", "an announcement is 1 to 280 characters")
 	}
 	var id int64
-	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+	err = s.inWrite(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, text, created_at) VALUES ('announcement', ?, ?)`, text, s.Now().Unix())
 		if err != nil {
 			return Internal(err)

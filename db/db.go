@@ -288,12 +288,21 @@ func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
 	return out, rows.Err()
 }
 
-// SetSetting stores one site setting.
+// SetSetting stores one site setting, a single line of text (the site's
+// name, a tagline, an address). Keys are chosen by code, values by people:
+// a refused value's error names its key as the field.
 func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+	value, err := CheckText(key, strings.TrimSpace(value), Line)
+	if err != nil {
+		return err
+	}
 	return s.inWrite(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-		return err
+		if err != nil {
+			return Internal(err)
+		}
+		return nil
 	})
 }
 

@@ -148,6 +148,26 @@ func TestCreateSignup(t *testing.T) {
 			t.Fatalf("history: got %+v, %v", hist, err)
 		}
 	})
+	t.Run("ErrSeatsAndShowName", func(t *testing.T) {
+		s := MustOpenDB(t)
+		e := MustCreateEvent(t, s, "Frokostmøte", 20)
+		for _, seats := range []int{db.MinSeats - 1, db.MaxSeats + 1} {
+			_, err := s.CreateSignup(ctx, e.Slug, signup("a@example.no", seats))
+			if db.ErrorKey(err) != "signup.seats_range" || db.ErrorField(err) != "seats" {
+				t.Errorf("%d seats: got %v, want signup.seats_range on seats", seats, err)
+			}
+		}
+		in := signup("a@example.no", 1)
+		in.ShowName = "everything"
+		if _, err := s.CreateSignup(ctx, e.Slug, in); db.ErrorKey(err) != "signup.show_name_unknown" || db.ErrorField(err) != "show_name" {
+			t.Errorf("show_name %q: got %v, want signup.show_name_unknown on show_name", in.ShowName, err)
+		}
+		for i, seats := range []int{db.MinSeats, db.MaxSeats} {
+			if _, err := s.CreateSignup(ctx, e.Slug, signup(fmt.Sprintf("%d@example.no", i), seats)); err != nil {
+				t.Errorf("%d seats: %v", seats, err)
+			}
+		}
+	})
 	t.Run("ErrConflictOnDuplicateEmail", func(t *testing.T) {
 		s := MustOpenDB(t)
 		e := MustCreateEvent(t, s, "Frokostmøte", 10)
@@ -362,12 +382,24 @@ func TestShownAs(t *testing.T) {
 	for _, tc := range []struct{ show, name, org, wantName, wantOrg string }{
 		{db.ShowFull, "Kari Nordmann", "Sykehuset Innlandet", "Kari Nordmann", "Sykehuset Innlandet"},
 		{db.ShowFirst, "Kari Nordmann", "Sykehuset Innlandet", "Kari", "Sykehuset Innlandet"},
+		{db.ShowFirst, "  Kari   Nordmann ", " Sykehuset Innlandet ", "Kari", "Sykehuset Innlandet"},
+		{db.ShowFirst, "Kari", "", "Kari", ""},
+		{db.ShowFirst, "Kari-Anne Nordmann", "", "Kari-Anne", ""},
+		// Any Unicode space ends the first name, not only U+0020.
+		{db.ShowFirst, "Kari\u00a0Nordmann", "", "Kari", ""}, // no-break space
+		{db.ShowFirst, "Kari\u2007Nordmann", "", "Kari", ""}, // figure space
+		{db.ShowFirst, "Kari\u202fNordmann", "", "Kari", ""}, // narrow no-break space
+		{db.ShowFirst, "Kari\u2002Nordmann", "", "Kari", ""}, // en space
+		{db.ShowFirst, "Kari\u3000Nordmann", "", "Kari", ""}, // ideographic space
+		{db.ShowFirst, "Kari\tNordmann", "", "Kari", ""},
+		{db.ShowFirst, "\u00a0Kari\u00a0Nordmann\u00a0", "", "Kari", ""},
+		{db.ShowFull, "\u00a0Kari\u00a0Nordmann\u00a0", "", "Kari\u00a0Nordmann", ""},
 		{db.ShowNone, "Kari Nordmann", "Sykehuset Innlandet", "", ""},
 		{"", "Kari Nordmann", "Sykehuset Innlandet", "", ""},
 	} {
 		name, org := db.ShownAs(tc.show, tc.name, tc.org)
 		if name != tc.wantName || org != tc.wantOrg {
-			t.Errorf("ShownAs(%q): got %q/%q, want %q/%q", tc.show, name, org, tc.wantName, tc.wantOrg)
+			t.Errorf("ShownAs(%q, %q, %q): got %q/%q, want %q/%q", tc.show, tc.name, tc.org, name, org, tc.wantName, tc.wantOrg)
 		}
 	}
 }

@@ -19,10 +19,12 @@ const (
 
 // Error is a failure the caller can act on. Key names the message in the
 // catalog that tells the user what happened; Detail is for logs and the
-// command line.
+// command line. Field, when set, names the input the failure is about
+// ("name", "title"), so a form can mark that field.
 type Error struct {
 	Code   Code
 	Key    string
+	Field  string
 	Detail string
 	Err    error
 }
@@ -57,6 +59,15 @@ func ErrorKey(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Key
+	}
+	return ""
+}
+
+// ErrorField returns the input field err is about, or "" when it names none.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
 	}
 	return ""
 }

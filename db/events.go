@@ -81,9 +81,18 @@ const DefaultCapacity = 50
 
 // CreateEvent stores a new event under a readable, unique slug.
 func (s *Store) CreateEvent(ctx context.Context, in NewEvent) (*Event, error) {
-	in.Title = strings.TrimSpace(in.Title)
+	var err error
+	if in.Title, err = CheckText("title", strings.TrimSpace(in.Title), Line); err != nil {
+		return nil, err
+	}
 	if in.Title == "" {
 		return nil, Invalidf("event.title_required", "an event needs a title")
+	}
+	if in.Place, err = CheckText("place", strings.TrimSpace(in.Place), Line); err != nil {
+		return nil, err
+	}
+	if in.Description, err = CheckText("description", strings.TrimSpace(in.Description), Lines); err != nil {
+		return nil, err
 	}
 	if in.Kind == "" {
 		in.Kind = KindMeeting
@@ -111,7 +120,7 @@ func (s *Store) CreateEvent(ctx context.Context, in NewEvent) (*Event, error) {
 	}
 	now := s.Now().Unix()
 	var id int64
-	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+	err = s.inWrite(ctx, func(tx *sql.Tx) error {
 		slug, err := uniqueSlug(ctx, tx, Slugify(in.Title)+"-"+in.StartsAt.In(Oslo).Format("2006-01-02"))
 		if err != nil {
 			return err
@@ -119,7 +128,7 @@ func (s *Store) CreateEvent(ctx context.Context, in NewEvent) (*Event, error) {
 		res, err := tx.ExecContext(ctx, `INSERT INTO events
 			(slug, title, description, kind, place, starts_at, ends_at, capacity, status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			slug, in.Title, strings.TrimSpace(in.Description), in.Kind, strings.TrimSpace(in.Place),
+			slug, in.Title, in.Description, in.Kind, in.Place,
 			in.StartsAt.Unix(), in.EndsAt.Unix(), in.Capacity, in.Status, now, now)
 		if err != nil {
 			return Internal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,10 @@ var kpiKey = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 func (s *Store) SetKPI(ctx context.Context, key string, value int, label string) error {
 	if !kpiKey.MatchString(key) {
 		return Invalidf("kpi.key_invalid", "a key is 1-40 lower-case letters, digits, - or _ (got %q)", key)
+	}
+	label, err := CheckText("label", strings.TrimSpace(label), Line)
+	if err != nil {
+		return err
 	}
 	return s.inWrite(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO kpis (key, label, value, position, updated_at)

@@ -6,8 +6,10 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Signup statuses.
@@ -61,6 +63,14 @@ type Signup struct {
 	WaitingPosition int `json:"waiting_position"`
 }
 
+// The seats one signup may take: a person alone or with a few colleagues.
+// The signup form offers this range and checks it; the schema's CHECK on
+// signups.seats (migrations/0001_init.sql) repeats it.
+const (
+	MinSeats = 1
+	MaxSeats = 5
+)
+
 // NewSignup is what a resident submits; the handler has validated it.
 type NewSignup struct {
 	Name         string
@@ -87,12 +97,33 @@ func NewToken() string {
 // joins the end of the waiting list. A second live signup for the same
 // address fails with ECONFLICT.
 func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*Signup, error) {
-	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	if in.Seats < 1 || in.Seats > 5 {
-		return nil, Invalidf("signup.seats_range", "seats must be 1 to 5")
+	for _, f := range []struct {
+		name string
+		text *string
+		kind TextKind
+	}{
+		{"name", &in.Name, Line}, {"email", &in.Email, Line}, {"phone", &in.Phone, Line},
+		{"organization", &in.Organization, Line}, {"diet", &in.Diet, Lines},
+		{"show_name", &in.ShowName, Line}, {"lang", &in.Lang, Line},
+	} {
+		text, err := CheckText(f.name, strings.TrimSpace(*f.text), f.kind)
+		if err != nil {
+			return nil, err
+		}
+		*f.text = text
+	}
+	in.Email = strings.ToLower(in.Email)
+	if in.Seats < MinSeats || in.Seats > MaxSeats {
+		return nil, &Error{Code: EINVALID, Key: "signup.seats_range", Field: "seats",
+			Detail: fmt.Sprintf("seats must be %d to %d", MinSeats, MaxSeats)}
 	}
 	if in.ShowName == "" {
 		in.ShowName = ShowNone
+	}
+	if !contains([]string{ShowFull, ShowFirst, ShowNone}, in.ShowName) {
+		// The schema's CHECK would refuse it too, but as a failed write (500).
+		return nil, &Error{Code: EINVALID, Key: "signup.show_name_unknown", Field: "show_name",
+			Detail: fmt.Sprintf("show_name is %s, %s or %s (got %q)", ShowFull, ShowFirst, ShowNone, in.ShowName)}
 	}
 	if in.Lang == "" {
 		in.Lang = "nb"
@@ -164,8 +195,13 @@ func ShownAs(showName, name, organization string) (shownName, shownOrg string) {
 	case ShowFull:
 		return name, strings.TrimSpace(organization)
 	case ShowFirst:
-		first, _, _ := strings.Cut(name, " ")
-		return first, strings.TrimSpace(organization)
+		// Any Unicode space ends the first name: a no-break space typed
+		// on a phone or pasted from a document would otherwise show the
+		// surname. unicode.IsSpace covers U+00A0, U+2007 and U+202F too.
+		if i := strings.IndexFunc(name, unicode.IsSpace); i >= 0 {
+			name = name[:i]
+		}
+		return name, strings.TrimSpace(organization)
 	default:
 		return "", ""
 	}

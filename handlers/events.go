@@ -79,6 +79,8 @@ type eventPage struct {
 	Open       bool // takes signups
 	Full       bool // a signup now lands on the waiting list
 	Form       *views.Form
+	// MinSeats and MaxSeats bound the seats one signup may take.
+	MinSeats, MaxSeats int
 }
 
 func (s *Server) eventPageData(e *db.Event, form *views.Form) eventPage {
@@ -95,6 +97,8 @@ func (s *Server) eventPageData(e *db.Event, form *views.Form) eventPage {
 		Open:       e.Open(now),
 		Full:       e.SeatsLeft() == 0,
 		Form:       form,
+		MinSeats:   db.MinSeats,
+		MaxSeats:   db.MaxSeats,
 	}
 }
 

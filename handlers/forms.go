@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -34,7 +33,17 @@ func newFormValidator() *formValidator {
 	v.RegisterValidation("nophone", func(fl validator.FieldLevel) bool {
 		return norwegianPhone.MatchString(strings.ReplaceAll(fl.Field().String(), " ", ""))
 	})
+	// A tag cannot name a Go constant, so the seat range is a rule of its own.
+	v.RegisterValidation("seats", func(fl validator.FieldLevel) bool {
+		n := fl.Field().Int()
+		return n >= db.MinSeats && n <= db.MaxSeats
+	})
 	return &formValidator{v: v}
+}
+
+// messageArgs fill in the messages that name a limit kept in code.
+var messageArgs = map[string][]any{
+	"validation.seats.seats": {db.MinSeats, db.MaxSeats},
 }
 
 // check validates form and records a message per failing field, unless the
@@ -50,48 +59,45 @@ func (fv *formValidator) check(form any, l views.Localizer, f *views.Form) {
 			if !l.Has(key) {
 				key = "validation.invalid"
 			}
-			f.Errors[fe.Field()] = l.T(key)
+			f.Errors[fe.Field()] = l.T(key, messageArgs[key]...)
 		}
 	}
 }
 
-// readForm reads the named fields of a posted form into f.Values. A value
-// that is not valid UTF-8 or holds control characters is refused with a
-// message on its field (422, never a 500), and shown back with the bad
-// bytes replaced so the page itself stays valid.
+// readForm reads the named fields of a posted form into f.Values, each
+// through the store's own text check (db.CheckText), so the form refuses
+// exactly what the store would: a value that is not valid UTF-8 or holds
+// control characters gets the store's message on its field (422, never a
+// 500), and is shown back without the refused characters (a space for a
+// line break, U+FFFD for invalid bytes) so the page itself stays valid.
+// Multi-line fields come back with their line breaks as "\n".
 func readForm(c echo.Context, l views.Localizer, f *views.Form, multiline map[string]bool) error {
 	params, err := c.FormParams()
 	if err != nil {
 		return echo.ErrBadRequest.WithInternal(err)
 	}
 	for _, name := range f.Order {
+		kind := db.Line
+		if multiline[name] {
+			kind = db.Lines
+		}
 		raw := strings.TrimSpace(params.Get(name))
-		if !cleanText(raw, multiline[name]) {
-			f.Errors[name] = l.T("validation.text")
-			raw = strings.Map(func(r rune) rune {
-				if r == '\n' || r == '\t' || !unicode.IsControl(r) {
-					return r
+		text, err := db.CheckText(name, raw, kind)
+		if err != nil {
+			f.Errors[name] = l.T(db.ErrorKey(err))
+			text = strings.Map(func(r rune) rune {
+				if _, err := db.CheckText(name, string(r), kind); err != nil {
+					if unicode.IsSpace(r) {
+						return ' ' // a line break in a one-line field
+					}
+					return -1
 				}
-				return -1
+				return r
 			}, strings.ToValidUTF8(raw, "\uFFFD"))
 		}
-		f.Values[name] = raw
+		f.Values[name] = text
 	}
 	return nil
-}
-
-// cleanText reports whether s is valid UTF-8 without control characters
-// (newlines and tabs allowed where the field is multi-line).
-func cleanText(s string, multiline bool) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
-			return false
-		}
-	}
-	return true
 }
 
 // signupFields are the signup form's fields in the order the form shows them.
@@ -104,7 +110,7 @@ type signupForm struct {
 	Phone        string `form:"phone" validate:"omitempty,nophone"`
 	Organization string `form:"organization" validate:"max=150"`
 	Diet         string `form:"diet" validate:"max=500"`
-	Seats        int    `form:"seats" validate:"min=1,max=5"`
+	Seats        int    `form:"seats" validate:"seats"` // db.MinSeats to db.MaxSeats
 	ShowName     string `form:"show_name" validate:"oneof=full first none"`
 	Consent      bool   `form:"consent" validate:"required"`
 }
@@ -134,7 +140,7 @@ func (s *Server) bindSignup(c echo.Context, slug string) (*views.Form, *db.NewSi
 	}
 	seats, err := strconv.Atoi(f.Values["seats"])
 	if err != nil {
-		seats = 0 // fails min=1 with the seats message
+		seats = 0 // fails the seats rule with its message
 	}
 	consent := false
 	switch strings.ToLower(f.Values["consent"]) {

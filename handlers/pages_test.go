@@ -2,8 +2,10 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +51,25 @@ func TestPages(t *testing.T) {
 		}
 		p := h.get(t, "/events/"+past.Slug)
 		assertContains(t, p, "Påmeldingen er stengt.")
+	})
+	t.Run("SeatChoices", func(t *testing.T) {
+		// The form offers exactly db.MinSeats to db.MaxSeats, and says so.
+		r := h.get(t, "/events/"+h.Event.Slug)
+		var want []string
+		for n := db.MinSeats; n <= db.MaxSeats; n++ {
+			want = append(want, strconv.Itoa(n))
+		}
+		var got []string
+		for _, m := range regexp.MustCompile(`<option value="([^"]*)"`).FindAllStringSubmatch(r.Body, -1) {
+			got = append(got, m[1])
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("seat choices: got %v, want %v", got, want)
+		}
+		assertContains(t, r, fmt.Sprintf("Du kan melde på opptil %d.", db.MaxSeats))
+		if strings.Contains(r.Body, "%!") {
+			t.Error("a message lacks its number")
+		}
 	})
 	t.Run("English", func(t *testing.T) {
 		r := h.get(t, "/events?lang=en")

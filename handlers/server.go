@@ -46,7 +46,7 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	renderer, err := views.New(assets.URL)
+	renderer, err := views.New(assets.URL, db.Oslo)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,6 +35,13 @@ func (s *Server) createSignup(c echo.Context) error {
 		form.Errors["email"] = s.localizer(c).T(db.ErrorKey(err))
 		return s.renderSignupForm(c, http.StatusConflict, e, form)
 	case db.EINVALID:
+		// The store refused a field the form let through (the form reads
+		// each field through the same text check, so this should not
+		// happen): mark that field.
+		if field := db.ErrorField(err); field != "" && slices.Contains(form.Order, field) {
+			form.Errors[field] = s.localizer(c).T(db.ErrorKey(err))
+			return s.renderSignupForm(c, http.StatusUnprocessableEntity, e, form)
+		}
 		// The event closed since the page was shown: say so where the
 		// form was.
 		if e, err = s.store.EventBySlug(ctx, slug); err != nil {

@@ -2,11 +2,15 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/torghub/torg/db"
 )
@@ -68,6 +72,7 @@ func TestCreateSignup(t *testing.T) {
 	})
 
 	t.Run("ErrInvalidFields", func(t *testing.T) {
+		seatsMessage := fmt.Sprintf("Velg mellom %d og %d plasser.", db.MinSeats, db.MaxSeats)
 		for _, tc := range []struct {
 			field, value, message string
 		}{
@@ -79,9 +84,9 @@ func TestCreateSignup(t *testing.T) {
 			{"phone", "+46 912 34 567", "Skriv et norsk mobilnummer"},
 			{"organization", strings.Repeat("o", 151), "Virksomheten kan ha høyst 150 tegn."},
 			{"diet", strings.Repeat("d", 501), "Skriv høyst 500 tegn"},
-			{"seats", "0", "Velg mellom 1 og 5 plasser."},
-			{"seats", "6", "Velg mellom 1 og 5 plasser."},
-			{"seats", "many", "Velg mellom 1 og 5 plasser."},
+			{"seats", strconv.Itoa(db.MinSeats - 1), seatsMessage},
+			{"seats", strconv.Itoa(db.MaxSeats + 1), seatsMessage},
+			{"seats", "many", seatsMessage},
 			{"show_name", "everything", "Velg hvordan du kan vises"},
 			{"consent", "", "Du må bekrefte"},
 		} {
@@ -213,22 +218,92 @@ func TestCreateSignup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("invalid UTF-8: got %d, want 422", resp.StatusCode)
+		}
+		assertInvalid(t, string(b), "name")
+		if !strings.Contains(string(b), "Teksten inneholder tegn som ikke kan lagres") {
+			t.Errorf("the name's message is missing:\n%s", b)
+		}
+		if !utf8.Valid(b) {
+			t.Error("the page itself is not valid UTF-8")
 		}
 		if n := mustCount(t, h); n != 0 {
 			t.Fatalf("stored %d signups", n)
 		}
 	})
 
-	t.Run("ErrControlCharacters", func(t *testing.T) {
+	// ErrBadText: whatever the store's text check refuses, the form refuses
+	// on the field it came in, with the store's message, and stores nothing.
+	t.Run("ErrBadText", func(t *testing.T) {
+		const (
+			invalid = "Teksten inneholder tegn som ikke kan lagres"
+			oneLine = "Teksten må stå på én linje"
+		)
+		for _, tc := range []struct {
+			name, field, value, message string
+		}{
+			{"NUL", "name", "Kari\x00Nordmann", invalid},
+			{"Escape", "name", "Kari\x1b[2JNordmann", invalid},
+			{"C1", "organization", "Sykehuset\u009bInnlandet", invalid},
+			{"Override", "name", "Kari \u202Ennamdro", invalid},
+			{"CR", "name", "Kari\rNordmann", oneLine},
+			{"LF", "organization", "Sykehuset\nInnlandet", oneLine},
+			{"Tab", "email", "kari\t@example.no", oneLine},
+			{"LineSeparator", "phone", "912\u202834567", oneLine},
+			{"InvalidUTF8", "diet", "Nøtter\xff", invalid},
+			{"ControlInMultiLine", "diet", "Nøtter\n\x07", invalid},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				h := newTestHub(t)
+				f := validSignup()
+				f.Set(tc.field, tc.value)
+				r := h.post(t, "/events/"+h.Event.Slug+"/signups", f)
+				assertStatus(t, r, http.StatusUnprocessableEntity)
+				assertInvalid(t, r.Body, tc.field)
+				assertContains(t, r, tc.message, `href="#`+tc.field+`"`)
+				if !utf8.ValidString(r.Body) || strings.ContainsAny(r.Body, "\x00\x07\x1b\u009b\u202e\u2028") {
+					t.Error("the refused characters came back in the page")
+				}
+				if n := mustCount(t, h); n != 0 {
+					t.Fatalf("stored %d signups", n)
+				}
+			})
+		}
+		t.Run("English", func(t *testing.T) {
+			h := newTestHub(t)
+			f := validSignup()
+			f.Set("name", "Kari\rNordmann")
+			r := h.do(t, http.MethodPost, "/events/"+h.Event.Slug+"/signups", f, map[string]string{"Accept-Language": "en"})
+			assertStatus(t, r, http.StatusUnprocessableEntity)
+			assertInvalid(t, r.Body, "name")
+			assertContains(t, r, "The text must be on one line", `value="Kari Nordmann"`)
+		})
+		t.Run("ValidateOneField", func(t *testing.T) {
+			h := newTestHub(t)
+			r := h.do(t, http.MethodPost, "/events/"+h.Event.Slug+"/signups/validate", url.Values{"name": {"Kari\x00"}},
+				map[string]string{"HX-Request": "true", "HX-Trigger-Name": "name"})
+			assertStatus(t, r, http.StatusOK)
+			assertInvalid(t, r.Body, "name")
+			assertContains(t, r, invalid)
+		})
+	})
+
+	// OKLineBreaks: a textarea's CR LF (as browsers send it) is stored as LF.
+	t.Run("OKLineBreaks", func(t *testing.T) {
 		h := newTestHub(t)
 		f := validSignup()
-		f.Set("name", "Kari\x00Nordmann")
-		r := h.post(t, "/events/"+h.Event.Slug+"/signups", f)
-		assertStatus(t, r, http.StatusUnprocessableEntity)
-		assertInvalid(t, r.Body, "name")
+		f.Set("diet", "Nøtteallergi\r\nGlutenfri")
+		assertStatus(t, h.post(t, "/events/"+h.Event.Slug+"/signups", f), http.StatusSeeOther)
+		list, err := h.Store.ListSignups(context.Background(), h.Event.ID)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("got %d signups, %v", len(list), err)
+		}
+		if got := list[0].Diet; got != "Nøtteallergi\nGlutenfri" {
+			t.Fatalf("diet: got %q, want the line break as LF", got)
+		}
 	})
 
 	t.Run("ErrClosed", func(t *testing.T) {

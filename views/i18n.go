@@ -47,13 +47,15 @@ func SupportedLanguage(lang string) bool {
 	return false
 }
 
-// Catalog holds the messages of every language, loaded once at start.
+// Catalog holds the messages of every language, loaded once at start, and
+// the time zone every time is shown in.
 type Catalog struct {
 	messages map[string]map[string]string
+	loc      *time.Location
 }
 
-func loadCatalog() (*Catalog, error) {
-	c := &Catalog{messages: map[string]map[string]string{}}
+func loadCatalog(loc *time.Location) (*Catalog, error) {
+	c := &Catalog{messages: map[string]map[string]string{}, loc: loc}
 	for _, lang := range Languages {
 		body, err := files.ReadFile("i18n/" + lang + ".json")
 		if err != nil {
@@ -77,11 +79,13 @@ func (c *Catalog) Keys(lang string) []string {
 	return out
 }
 
-// Localizer speaks one language: messages, plurals, dates and numbers. A
-// missing key comes back as the key itself, which a test forbids.
+// Localizer speaks one language: messages, plurals, dates and numbers.
+// Times are shown in the catalog's time zone. A missing key comes back as
+// the key itself, which a test forbids.
 type Localizer struct {
 	Lang string
 	msgs map[string]string
+	loc  *time.Location
 }
 
 // Localizer returns the localizer for lang, the default for an unknown one.
@@ -89,7 +93,7 @@ func (c *Catalog) Localizer(lang string) Localizer {
 	if !SupportedLanguage(lang) {
 		lang = Languages[0]
 	}
-	return Localizer{Lang: lang, msgs: c.messages[lang]}
+	return Localizer{Lang: lang, msgs: c.messages[lang], loc: c.loc}
 }
 
 // Has reports whether the catalog has key.
@@ -139,32 +143,21 @@ func (l Localizer) Number(n int) string {
 	return b.String()
 }
 
-// oslo is the time zone every time is shown in.
-var oslo = mustLoadOslo()
-
-func mustLoadOslo() *time.Location {
-	loc, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		panic(err) // cmd/torg embeds time/tzdata
-	}
-	return loc
-}
-
 // Date formats a day in words: "torsdag 3. desember 2026", "Thursday 3 December 2026".
 func (l Localizer) Date(t time.Time) string {
-	t = t.In(oslo)
+	t = t.In(l.loc)
 	return l.T("format.date", l.T(fmt.Sprintf("weekday.%d", t.Weekday())), t.Day(),
 		l.T(fmt.Sprintf("month.%d", t.Month())), t.Year())
 }
 
 // ShortDate formats a day briefly: "3. des.", "3 Dec".
 func (l Localizer) ShortDate(t time.Time) string {
-	t = t.In(oslo)
+	t = t.In(l.loc)
 	return l.T("format.short_date", t.Day(), l.T(fmt.Sprintf("month_short.%d", t.Month())))
 }
 
 // Clock formats a time of day on the 24-hour clock: "07:30".
-func (l Localizer) Clock(t time.Time) string { return t.In(oslo).Format("15:04") }
+func (l Localizer) Clock(t time.Time) string { return t.In(l.loc).Format("15:04") }
 
 // DateTime formats a day and its time: "torsdag 3. desember 2026 kl. 07:30".
 func (l Localizer) DateTime(t time.Time) string {
@@ -173,11 +166,11 @@ func (l Localizer) DateTime(t time.Time) string {
 
 // Span formats when an event runs: "torsdag 3. desember 2026 kl. 07:30–09:00".
 func (l Localizer) Span(start, end time.Time) string {
-	if start.In(oslo).YearDay() == end.In(oslo).YearDay() && start.Year() == end.Year() {
+	if s, e := start.In(l.loc), end.In(l.loc); s.YearDay() == e.YearDay() && s.Year() == e.Year() {
 		return l.T("format.span_same_day", l.Date(start), l.Clock(start), l.Clock(end))
 	}
 	return l.T("format.span", l.DateTime(start), l.DateTime(end))
 }
 
 // ISO formats a time for the datetime attribute of <time>.
-func (l Localizer) ISO(t time.Time) string { return t.In(oslo).Format(time.RFC3339) }
+func (l Localizer) ISO(t time.Time) string { return t.In(l.loc).Format(time.RFC3339) }

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 )
 
 //go:embed templates i18n
@@ -24,9 +25,13 @@ type Renderer struct {
 
 // New parses every template. A missing or broken template stops the start
 // rather than failing a request. assetURL maps a static file's name to its
-// content-hashed URL.
-func New(assetURL func(name string) string) (*Renderer, error) {
-	cat, err := loadCatalog()
+// content-hashed URL; every time is shown in loc (the store's Europe/Oslo:
+// one zone for the whole hub, and views may not import db).
+func New(assetURL func(name string) string, loc *time.Location) (*Renderer, error) {
+	if loc == nil {
+		return nil, fmt.Errorf("views: no time zone")
+	}
+	cat, err := loadCatalog(loc)
 	if err != nil {
 		return nil, err
 	}

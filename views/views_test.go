@@ -6,19 +6,35 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // Europe/Oslo on machines without zoneinfo
 
 	"github.com/torghub/torg/views"
 )
 
 func mustRenderer(t *testing.T) *views.Renderer {
 	t.Helper()
-	r, err := views.New(func(name string) string { return "/static/" + name })
+	return mustRendererIn(t, mustOslo(t))
+}
+
+func mustRendererIn(t *testing.T, loc *time.Location) *views.Renderer {
+	t.Helper()
+	r, err := views.New(func(name string) string { return "/static/" + name }, loc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
+}
+
+func mustOslo(t *testing.T) *time.Location {
+	t.Helper()
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return oslo
 }
 
 // TestCatalogsAgree: both languages have the same keys, and every literal
@@ -64,8 +80,7 @@ func TestCatalogsAgree(t *testing.T) {
 
 func TestLocalizer(t *testing.T) {
 	r := mustRenderer(t)
-	oslo, _ := time.LoadLocation("Europe/Oslo")
-	at := time.Date(2026, 12, 3, 7, 30, 0, 0, oslo)
+	at := time.Date(2026, 12, 3, 7, 30, 0, 0, mustOslo(t))
 	for _, tc := range []struct{ lang, got, want string }{
 		{"nb", r.Catalog.Localizer("nb").DateTime(at), "torsdag 3. desember 2026 kl. 07:30"},
 		{"en", r.Catalog.Localizer("en").DateTime(at), "Thursday 3 December 2026, 07:30"},
@@ -78,6 +93,41 @@ func TestLocalizer(t *testing.T) {
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.lang, tc.got, tc.want)
+		}
+	}
+}
+
+// TestTimeZone: times are shown in the zone the views were given (the
+// store's), and the views keep no zone of their own.
+func TestTimeZone(t *testing.T) {
+	at := time.Date(2026, 12, 3, 7, 30, 0, 0, mustOslo(t))
+	if got := mustRenderer(t).Catalog.Localizer("nb").Clock(at); got != "07:30" {
+		t.Errorf("in Europe/Oslo: got %s, want 07:30", got)
+	}
+	utc := mustRendererIn(t, time.UTC).Catalog.Localizer("en")
+	if got := utc.Clock(at); got != "06:30" {
+		t.Errorf("in UTC: got %s, want 06:30", got)
+	}
+	// Late on New Year's Eve in UTC is already the next year in Oslo.
+	eve := time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC)
+	oslo := mustRenderer(t).Catalog.Localizer("nb")
+	if got, want := oslo.Span(eve, eve.Add(time.Hour)), "fredag 1. januar 2027 kl. 00:30–01:30"; got != want {
+		t.Errorf("span over midnight UTC: got %q, want %q", got, want)
+	}
+	if _, err := views.New(func(string) string { return "" }, nil); err == nil {
+		t.Error("New without a time zone succeeded")
+	}
+	sources, _ := filepath.Glob("*.go")
+	for _, f := range sources {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(body), "LoadLocation") {
+			t.Errorf("%s loads a time zone of its own; use the one New is given", f)
 		}
 	}
 }

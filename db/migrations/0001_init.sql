@@ -40,7 +40,7 @@ CREATE TABLE signups (
     phone         TEXT    NOT NULL DEFAULT '',
     organization  TEXT    NOT NULL DEFAULT '',
     diet          TEXT    NOT NULL DEFAULT '',
-    seats         INTEGER NOT NULL CHECK (seats BETWEEN 1 AND 5),
+    seats         INTEGER NOT NULL CHECK (seats BETWEEN 1 AND 5), -- db.MinSeats to db.MaxSeats; a new range needs a new migration
     show_name     TEXT    NOT NULL CHECK (show_name IN ('full', 'first', 'none')),
     status        TEXT    NOT NULL CHECK (status IN ('confirmed', 'waiting', 'cancelled')),
     lang          TEXT    NOT NULL DEFAULT 'nb',
