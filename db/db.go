@@ -257,46 +257,6 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	return nil
 }
 
-// Setting returns one site setting, or "" where it is not set.
-func (s *Store) Setting(ctx context.Context, key string) (string, error) {
-	var v string
-	err := s.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
-	if err == sql.ErrNoRows {
-		return "", nil
-	}
-	if err != nil {
-		return "", Internal(err)
-	}
-	return v, nil
-}
-
-// Settings returns every site setting.
-func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT key, value FROM settings`)
-	if err != nil {
-		return nil, Internal(err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, Internal(err)
-		}
-		out[k] = v
-	}
-	return out, rows.Err()
-}
-
-// SetSetting stores one site setting.
-func (s *Store) SetSetting(ctx context.Context, key, value string) error {
-	return s.inWrite(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-		return err
-	})
-}
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Pragmas reports the journal mode, synchronous level and foreign-key setting
