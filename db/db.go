@@ -33,6 +33,7 @@ type Store struct {
 
 	revision  atomic.Int64
 	committed chan struct{}
+	settings  atomic.Pointer[settingsSnapshot] // Settings as of one revision
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time

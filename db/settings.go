@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"maps"
 )
 
 // The site settings: the initiative's name and words, so that any town can
@@ -39,19 +40,44 @@ func SettingTagline(lang string) string {
 
 // Setting returns one site setting, or "" where it is not set.
 func (s *Store) Setting(ctx context.Context, key string) (string, error) {
-	var v string
-	err := s.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
-	if err == sql.ErrNoRows {
-		return "", nil
-	}
-	if err != nil {
-		return "", Internal(err)
-	}
-	return v, nil
+	settings, err := s.Settings(ctx)
+	return settings[key], err
 }
 
-// Settings returns every site setting.
+// settingsSnapshot is every setting as read under one revision.
+type settingsSnapshot struct {
+	revision int64
+	values   map[string]string
+}
+
+// Settings returns every site setting, as a copy the caller may keep.
+// Every page and every screen message needs them, and they change only
+// with a write: they are read from the database once per revision.
 func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
+	// The revision is read before the rows, so the rows are at least as
+	// new as the revision they are kept under.
+	rev := s.Revision()
+	if snap := s.settings.Load(); snap != nil && snap.revision == rev {
+		return maps.Clone(snap.values), nil
+	}
+	values, err := s.readSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	next := &settingsSnapshot{revision: rev, values: values}
+	for {
+		cur := s.settings.Load()
+		if cur != nil && cur.revision >= rev {
+			break // another caller kept a read as new or newer
+		}
+		if s.settings.CompareAndSwap(cur, next) {
+			break
+		}
+	}
+	return maps.Clone(values), nil
+}
+
+func (s *Store) readSettings(ctx context.Context) (map[string]string, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT key, value FROM settings`)
 	if err != nil {
 		return nil, Internal(err)
@@ -65,7 +91,10 @@ func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
 		}
 		out[k] = v
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, Internal(err)
+	}
+	return out, nil
 }
 
 // SetSetting stores one site setting.

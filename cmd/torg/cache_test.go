@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/torghub/torg/db"
 )
 
 // TestCachedPagesSeeAnotherProcess: writes by the command line, a second
@@ -69,6 +71,10 @@ func TestCachedPagesSeeAnotherProcess(t *testing.T) {
 
 	cliProcess(t, dbPath, "kpi", "set", "calls", "145", "--label", "Rørløft")
 	within("/", kpi)
+
+	// The site's settings are kept per revision too.
+	cliProcess(t, dbPath, "site", "set", db.SettingSiteName, "Hamar+")
+	within("/", `<h1 id="hero-title">Hamar&#43;</h1>`)
 
 	// Cache the event page again under the revision the server now knows,
 	// so the next write must move it for the page to change.
