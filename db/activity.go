@@ -183,17 +183,21 @@ func (s *Store) hideItems(ctx context.Context, tx *sql.Tx, where string, args ..
 	return n, nil
 }
 
-// ScreenCounters are the figures a screen shows.
+// ScreenCounters are the figures a screen shows; the home page shows
+// Signups and KPIs from them too, so the two never disagree.
 type ScreenCounters struct {
-	Signups    int // confirmed seats for upcoming events (or the one event)
+	// Signups is the people signed up: confirmed seats of published events
+	// that have not ended (or of the one event). A cancelled event, a
+	// draft, a past event and the waiting list count nothing.
+	Signups    int
 	Businesses int // distinct organisations among live signups
 	CheckedIn  int
 	SeatsLeft  int // for one event only
 	KPIs       []KPI
 }
 
-// Counters computes a screen's figures, for every upcoming event or, when
-// eventID is not 0, for that event.
+// Counters computes a screen's figures, for every event not yet ended or,
+// when eventID is not 0, for that event.
 func (s *Store) Counters(ctx context.Context, eventID int64) (ScreenCounters, error) {
 	var c ScreenCounters
 	now := s.Now().Unix()

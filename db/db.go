@@ -33,6 +33,7 @@ type Store struct {
 
 	revision  atomic.Int64
 	committed chan struct{}
+	settings  atomic.Pointer[settingsSnapshot] // Settings as of one revision
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -255,55 +256,6 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		return Internal(fmt.Errorf("backup: %w", err))
 	}
 	return nil
-}
-
-// Setting returns one site setting, or "" where it is not set.
-func (s *Store) Setting(ctx context.Context, key string) (string, error) {
-	var v string
-	err := s.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
-	if err == sql.ErrNoRows {
-		return "", nil
-	}
-	if err != nil {
-		return "", Internal(err)
-	}
-	return v, nil
-}
-
-// Settings returns every site setting.
-func (s *Store) Settings(ctx context.Context) (map[string]string, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT key, value FROM settings`)
-	if err != nil {
-		return nil, Internal(err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, Internal(err)
-		}
-		out[k] = v
-	}
-	return out, rows.Err()
-}
-
-// SetSetting stores one site setting, a single line of text (the site's
-// name, a tagline, an address). Keys are chosen by code, values by people:
-// a refused value's error names its key as the field.
-func (s *Store) SetSetting(ctx context.Context, key, value string) error {
-	value, err := CheckText(key, strings.TrimSpace(value), Line)
-	if err != nil {
-		return err
-	}
-	return s.inWrite(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-		if err != nil {
-			return Internal(err)
-		}
-		return nil
-	})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

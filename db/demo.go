@@ -66,6 +66,9 @@ func (s *Store) SeedDemo(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("demo programme: %w", err)
 	}
 	for k, v := range prog.Settings {
+		if !KnownSetting(k) {
+			return false, fmt.Errorf("demo programme: unknown setting %q", k)
+		}
 		if err := s.SetSetting(ctx, k, v); err != nil {
 			return false, err
 		}

@@ -39,13 +39,12 @@ func (s *Server) showHome(c echo.Context) error {
 		if err != nil {
 			return views.Page{}, err
 		}
-		counters := homeCounters{UpcomingEvents: len(upcoming)}
-		for _, e := range upcoming {
-			counters.Signups += e.SeatsTaken
-		}
-		if counters.KPIs, err = s.store.ListKPIs(ctx); err != nil {
+		// The same figures as the live screen's, counted by the same method.
+		all, err := s.store.Counters(ctx, 0)
+		if err != nil {
 			return views.Page{}, err
 		}
+		counters := homeCounters{UpcomingEvents: len(upcoming), Signups: all.Signups, KPIs: all.KPIs}
 		return s.page(c, "", struct {
 			Events   []eventView
 			Counters homeCounters

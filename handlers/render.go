@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/torghub/torg/db"
 	"github.com/torghub/torg/views"
 )
 
@@ -53,10 +54,10 @@ func (s *Server) site(c echo.Context, l views.Localizer) views.Site {
 		s.log.Warn("read settings", "err", err)
 	}
 	site := views.Site{
-		Name:    settings["site_name"],
-		Tagline: settings["tagline_"+l.Lang],
-		Contact: settings["contact_email"],
-		Owner:   settings["owner"],
+		Name:    settings[db.SettingSiteName],
+		Tagline: settings[db.SettingTagline(l.Lang)],
+		Contact: settings[db.SettingContactEmail],
+		Owner:   settings[db.SettingOwner],
 	}
 	if c != nil {
 		site.BaseURL = s.baseURL(c)

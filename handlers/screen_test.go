@@ -108,10 +108,28 @@ func TestScreenSocket(t *testing.T) {
 				t.Fatalf("snapshot lacks %q:\n%s", want, snap)
 			}
 		}
-		var want []string
+		// want: the feed items the five signups wrote, in commit order.
+		lastID, err := h.Store.LastActivityID(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var signups []*db.Signup
 		for i := range 5 {
-			su := signupAs(t, h, fmt.Sprintf("Person %d", i), "", db.ShowFull)
-			want = append(want, fmt.Sprint(su.ID))
+			signups = append(signups, signupAs(t, h, fmt.Sprintf("Person %d", i), "", db.ShowFull))
+		}
+		items, err := h.Store.ActivitySince(context.Background(), lastID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != len(signups) {
+			t.Fatalf("the signups wrote %d feed items, want %d", len(items), len(signups))
+		}
+		var want []string
+		for i, it := range items {
+			if it.SignupID != signups[i].ID {
+				t.Fatalf("feed item %d is signup %d's, want signup %d's", it.ID, it.SignupID, signups[i].ID)
+			}
+			want = append(want, fmt.Sprint(it.ID))
 		}
 		var got []string
 		for range 5 {
@@ -128,8 +146,8 @@ func TestScreenSocket(t *testing.T) {
 				t.Fatalf("message %d out of order: %s", len(got), msg)
 			}
 		}
-		if len(got) != 5 {
-			t.Fatalf("got %v", got)
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("feed items on the screen: got %v, want %v", got, want)
 		}
 	})
 

@@ -36,7 +36,7 @@ func newTestHub(tb testing.TB) *testHub {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	if err := store.SetSetting(ctx, "site_name", "Elverum+"); err != nil {
+	if err := store.SetSetting(ctx, db.SettingSiteName, "Elverum+"); err != nil {
 		tb.Fatal(err)
 	}
 	e, err := store.CreateEvent(ctx, db.NewEvent{

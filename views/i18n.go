@@ -24,11 +24,10 @@ func MatchLanguage(acceptLanguage string) string {
 	if err != nil || len(tags) == 0 {
 		return Languages[0]
 	}
-	for _, t := range tags {
-		if base, _ := t.Base(); base.String() == "no" || base.String() == "nn" {
-			return "nb"
-		}
-		break
+	// The tags come most wanted first; the matcher alone would not take
+	// "no" or "nn" for Bokmål.
+	if base, _ := tags[0].Base(); base.String() == "no" || base.String() == "nn" {
+		return "nb"
 	}
 	_, i, conf := langMatcher.Match(tags...)
 	if conf == language.No {

@@ -135,7 +135,7 @@ func TestTimeZone(t *testing.T) {
 func TestMatchLanguage(t *testing.T) {
 	for _, tc := range []struct{ header, want string }{
 		{"", "nb"}, {"en-GB,en;q=0.9", "en"}, {"nb-NO,nb;q=0.9,en;q=0.8", "nb"}, {"no", "nb"}, {"nn", "nb"},
-		{"de-DE", "nb"}, {"garbage;;;", "nb"}, {"sv,en;q=0.5", "en"},
+		{"de-DE", "nb"}, {"garbage;;;", "nb"}, {"sv,en;q=0.5", "en"}, {"en;q=0.5,no", "nb"}, {"en,nn;q=0.9", "en"},
 	} {
 		if got := views.MatchLanguage(tc.header); got != tc.want {
 			t.Errorf("MatchLanguage(%q): got %q, want %q", tc.header, got, tc.want)

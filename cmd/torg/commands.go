@@ -40,7 +40,7 @@ var commands = []command{
 	{name: "event publish", args: "SLUG", nargs: 1, summary: "publish a draft or undo a cancellation", flags: eventStatusFlags(db.EventPublished)},
 	{name: "event list", summary: "list events, one a line: slug, start, seats taken/capacity, waiting, status", flags: eventListFlags},
 	{name: "kpi set", args: "KEY VALUE", nargs: 2, summary: "set a counter shown on the home page and the screen", flags: kpiSetFlags},
-	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (site_name, tagline_nb, tagline_en, contact_email, owner)", flags: siteSetFlags},
+	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + ")", flags: siteSetFlags},
 	{name: "feed announce", args: "TEXT", nargs: 1, summary: "put an announcement on every live screen", flags: feedAnnounceFlags},
 	{name: "feed hide", args: "ID", nargs: 1, summary: "take a feed item off every live screen (its id is in the screen's HTML: activity-ID)", flags: feedHideFlags},
 	{name: "backup", args: "FILE", nargs: 1, summary: "write an online, consistent copy of the database", flags: backupFlags},
@@ -277,14 +277,11 @@ func kpiSetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) erro
 }
 
 func siteSetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
-	known := []string{"site_name", "tagline_nb", "tagline_en", "contact_email", "owner"}
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
-		for _, k := range known {
-			if k == args[0] {
-				return env.store.SetSetting(ctx, args[0], args[1])
-			}
+		if !db.KnownSetting(args[0]) {
+			return fmt.Errorf("unknown setting %q (one of %s)", args[0], strings.Join(db.SettingKeys, ", "))
 		}
-		return fmt.Errorf("unknown setting %q (one of %s)", args[0], strings.Join(known, ", "))
+		return env.store.SetSetting(ctx, args[0], args[1])
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/torghub/torg/db"
 )
 
 // torg runs the command line as a user would and returns its output.
@@ -134,4 +136,31 @@ func TestBackup(t *testing.T) {
 	if code, _, _ := torg(t, dbPath, "backup", copyPath); code == 0 {
 		t.Fatal("backup over an existing file succeeded")
 	}
+}
+
+func TestSiteSet(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	if code, _, errOut := torg(t, dbPath, "site", "set", db.SettingSiteName, "Hamar+"); code != 0 {
+		t.Fatalf("site set %s: %s", db.SettingSiteName, errOut)
+	}
+	store, err := db.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if got, err := store.Setting(context.Background(), db.SettingSiteName); err != nil || got != "Hamar+" {
+		t.Fatalf("%s after site set: got %q (%v), want Hamar+", db.SettingSiteName, got, err)
+	}
+
+	t.Run("ErrUnknownKey", func(t *testing.T) {
+		code, _, errOut := torg(t, dbPath, "site", "set", "sitename", "Hamar+")
+		if code == 0 {
+			t.Fatal("site set accepted an unknown key")
+		}
+		for _, want := range append([]string{`unknown setting "sitename"`}, db.SettingKeys...) {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("stderr %q lacks %q", errOut, want)
+			}
+		}
+	})
 }
