@@ -31,6 +31,9 @@ type screenData struct {
 	WSURL    string
 	QR       template.HTML
 	ShortURL string
+	// Address is ShortURL cut after each slash: the screen breaks a long
+	// address only there, so that it reads as one.
+	Address []string
 }
 
 // showScreen is the live screen: ?event= narrows it to one event, ?lang=en
@@ -67,6 +70,7 @@ func (s *Server) showScreen(c echo.Context) error {
 		target += "/" + data.Event.Slug
 	}
 	data.ShortURL = strings.TrimPrefix(strings.TrimPrefix(target, "https://"), "http://")
+	data.Address = strings.SplitAfter(data.ShortURL, "/")
 	l := s.localizer(c)
 	data.QR = qrSVG(target, l.T("screen.qr_label", data.ShortURL))
 	p := s.page(c, l.T("screen.title"), data)
