@@ -556,3 +556,207 @@ func TestBrowserScreenReducedMotion(t *testing.T) {
 		t.Errorf("%d animations running with prefers-reduced-motion: reduce, want none", n)
 	}
 }
+
+// longFigures are eight of the initiative's own figures with labels as
+// long as organisers write them (about 60 characters), for
+// TestBrowserScreenManyFigures.
+var longFigures = []struct {
+	key, label string
+	value      int
+}{
+	{"calls", "Samtaler med bedrifter om beredskap, helse og trygghet i år", 1450},
+	{"breakfasts", "Deltakere på frokostmøter og seminarer i Elverum siden start", 2318},
+	{"plans", "Bedrifter som har fått hjelp til å lage egen beredskapsplan", 87},
+	{"first-aid", "Innbyggere som har tatt kurs i førstehjelp og hjerte-lunge", 640},
+	{"roads", "Kilometer gang- og sykkelvei som er brøytet og strødd i vinter", 112},
+	{"volunteers", "Frivillige timer lagt ned av lag og foreninger i kommunen", 123456},
+	{"jobs", "Nye arbeidsplasser innen helse, beredskap og sikkerhet i 2026", 9},
+	{"households", "Husstander med egenberedskap for strømbrudd i sju døgn i år", 4321},
+}
+
+// screenFit is what TestBrowserScreenManyFigures measures on a screen.
+type screenFit struct {
+	ScrollW, ScrollH, InnerW, InnerH int
+	Counters                         int
+	Address                          string
+	QRSize                           float64
+	LabelPx, NumberPx                float64
+	Problems                         []string
+}
+
+// screenFitJS measures a screen as it is shown: whether the document
+// scrolls; whether the QR code and the address under it are wholly in the
+// viewport, not cut by a box that hides overflow and not covered; and
+// whether every counter is whole, within its own box and clear of the
+// others and of the QR code. On the accessible twin (no QR code) only the
+// sideways overflow and the counters are checked: it is an ordinary page
+// that may scroll down.
+const screenFitJS = `(() => {
+	const d = document.documentElement, vw = innerWidth, vh = innerHeight, list = !document.querySelector(".qr");
+	const problems = [];
+	const box = r => [r.left, r.top, r.right, r.bottom].map(Math.round).join(",");
+	const within = (r, b) => r.left >= b.left - 0.5 && r.top >= b.top - 0.5 && r.right <= b.right + 0.5 && r.bottom <= b.bottom + 0.5;
+	const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+	const viewport = {left: 0, top: 0, right: vw, bottom: vh};
+	// cutBy names the first ancestor of el that hides overflow and does not
+	// wholly contain r.
+	const cutBy = (el, r) => {
+		for (let a = el.parentElement; a && a !== d; a = a.parentElement) {
+			const s = getComputedStyle(a);
+			if (s.overflowX === "visible" && s.overflowY === "visible") continue;
+			if (!within(r, a.getBoundingClientRect())) return a.id || a.className || a.tagName;
+		}
+		return "";
+	};
+	// whole reports what keeps the box r of el from being seen whole.
+	const whole = (what, el, r) => {
+		if (r.width < 1 || r.height < 1 || getComputedStyle(el).visibility !== "visible") problems.push(what + " is not shown");
+		else if (!list && !within(r, viewport)) problems.push(what + " at " + box(r) + " is not wholly inside the " + vw + "x" + vh + " viewport");
+		else if (cutBy(el, r)) problems.push(what + " at " + box(r) + " is cut off by " + cutBy(el, r));
+	};
+	const seen = (what, el, x, y) => {
+		const top = document.elementFromPoint(x, y);
+		if (!list && (!top || !el.contains(top) && top !== el)) problems.push(what + " is covered at " + Math.round(x) + "," + Math.round(y) + " by " + (top ? top.className || top.tagName : "nothing"));
+	};
+
+	let qrRect = null, capRect = null, address = "";
+	if (!list) {
+		const qr = document.querySelector(".qr-code"), cap = document.querySelector(".qr figcaption"), strong = cap.querySelector("strong");
+		qrRect = qr.getBoundingClientRect();
+		whole("the QR code", qr, qrRect);
+		seen("the QR code", qr, qrRect.left + qrRect.width / 2, qrRect.top + qrRect.height / 2);
+		const range = document.createRange();
+		range.selectNodeContents(strong);
+		const ar = range.getBoundingClientRect();
+		whole("the address", strong, ar);
+		for (const line of range.getClientRects()) seen("the address", strong, line.left + line.width / 2, line.top + line.height / 2);
+		if (strong.scrollWidth > strong.clientWidth + 1 && getComputedStyle(strong).display !== "inline") problems.push("the address is wider than its box");
+		address = strong.textContent.trim();
+		capRect = cap.getBoundingClientRect();
+	}
+
+	const counters = [...document.querySelectorAll("#counters .counter")];
+	const rects = counters.map(c => c.getBoundingClientRect());
+	let labelPx = Infinity, numberPx = Infinity;
+	counters.forEach((c, i) => {
+		const r = rects[i], name = c.id, dt = c.querySelector("dt"), dd = c.querySelector("dd");
+		whole(name, c, r);
+		if (c.scrollWidth > c.clientWidth + 1 || c.scrollHeight > c.clientHeight + 1) problems.push(name + " overflows its box: " + c.scrollWidth + "x" + c.scrollHeight + " in " + c.clientWidth + "x" + c.clientHeight);
+		// The figure itself is never cut; a long label may be shortened
+		// with an ellipsis, but its first line shows.
+		const dr = dd.getBoundingClientRect();
+		if (dd.scrollWidth > dd.clientWidth + 1 || !within(dr, r)) problems.push(name + ": the figure " + JSON.stringify(dd.textContent) + " does not fit its box");
+		const tr = dt.getBoundingClientRect(), lh = parseFloat(getComputedStyle(dt).lineHeight) || 1.2 * parseFloat(getComputedStyle(dt).fontSize);
+		if (!within(tr, r) || tr.height < lh - 1 || dt.scrollWidth > dt.clientWidth + 1) problems.push(name + ": the label does not fit its box (" + box(tr) + " in " + box(r) + ")");
+		if (qrRect && (overlap(r, qrRect) || overlap(r, capRect))) problems.push(name + " at " + box(r) + " overlaps the QR code or its address");
+		rects.forEach((o, j) => { if (j > i && overlap(r, o)) problems.push(name + " overlaps " + counters[j].id); });
+		labelPx = Math.min(labelPx, parseFloat(getComputedStyle(dt).fontSize));
+		numberPx = Math.min(numberPx, parseFloat(getComputedStyle(dd).fontSize));
+	});
+	return {ScrollW: d.scrollWidth, ScrollH: d.scrollHeight, InnerW: vw, InnerH: vh, Counters: counters.length, Address: address,
+		QRSize: qrRect ? Math.min(qrRect.width, qrRect.height) : 0, LabelPx: labelPx, NumberPx: numberPx, Problems: problems};
+})()`
+
+// TestBrowserScreenManyFigures sets eight of the initiative's figures with
+// long Norwegian labels (eleven counters in all) and shows the screen on a
+// 1080p TV, a 720p TV, a 4:3 projector and a TV standing on end, in both
+// themes, the hub's and an event's, and the accessible twin: the screen
+// does not scroll, the QR code and its address are whole and in view, and
+// every counter is whole, large enough to read across a room, and clear of
+// the QR code. A screenshot of each is saved to shotDir. Then, with twenty
+// figures, the screen still fits on the two smallest screens.
+func TestBrowserScreenManyFigures(t *testing.T) {
+	h := newTestHub(t)
+	seedScreen(t, h, 10)
+	ctx := context.Background()
+	for _, f := range longFigures {
+		if err := h.Store.SetKPI(ctx, f.key, f.value, f.label); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBrowser(t)
+	watchScreen(b)
+	if err := os.MkdirAll(shotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	type viewport struct {
+		name          string
+		width, height int64
+	}
+	tv1080, tv720, projector, onEnd := viewport{"1920x1080", 1920, 1080}, viewport{"1280x720", 1280, 720},
+		viewport{"1024x768", 1024, 768}, viewport{"1080x1920", 1080, 1920}
+	outer := t
+	// check shows path in v and checks it; shot names its screenshot.
+	check := func(v viewport, path, shot string, counters int) {
+		t.Run(shot, func(t *testing.T) {
+			b.t = t
+			defer func() { b.t = outer }()
+			list := strings.Contains(path, "view=list")
+			b.do("set the viewport", chromedp.EmulateViewport(v.width, v.height))
+			openScreen(b, h.URL+path)
+			settle(b)
+			f := eval[screenFit](b, screenFitJS)
+			if f.InnerW != int(v.width) || f.InnerH != int(v.height) {
+				t.Fatalf("the viewport is %dx%d, want %dx%d", f.InnerW, f.InnerH, v.width, v.height)
+			}
+			if f.ScrollW > f.InnerW || !list && f.ScrollH > f.InnerH {
+				t.Errorf("the document is %dx%d in a %dx%d viewport: it scrolls", f.ScrollW, f.ScrollH, f.InnerW, f.InnerH)
+			}
+			if f.Counters != counters {
+				t.Errorf("%d counters, want %d", f.Counters, counters)
+			}
+			for _, pr := range f.Problems {
+				t.Error(pr)
+			}
+			if !list {
+				// Read from the back of a room, whose depth grows with the
+				// screen: sizes are shares of the screen's shorter side.
+				// The QR code at least a fifth of it; labels at least 1.9 %
+				// (about 20 px on a 1080p screen); figures at least 3.2 %
+				// and well above their labels.
+				short := float64(min(v.width, v.height))
+				if f.QRSize < short/5 {
+					t.Errorf("the QR code is %.0f px, want at least %.0f (a fifth of %.0f)", f.QRSize, short/5, short)
+				}
+				if counters <= 3+len(longFigures) && (f.LabelPx < 0.019*short || f.NumberPx < 0.032*short || f.NumberPx < 1.6*f.LabelPx) {
+					t.Errorf("labels in %.1f px, figures in %.1f px: want labels of %.1f px or more and figures of %.1f px or more and 1.6 times the labels",
+						f.LabelPx, f.NumberPx, 0.019*short, 0.032*short)
+				}
+				if !strings.HasPrefix(f.Address, "torg.example.no/events") {
+					t.Errorf("the address under the QR code is %q", f.Address)
+				}
+			}
+			t.Logf("QR %.0f px, labels %.1f px, figures %.1f px, address %q", f.QRSize, f.LabelPx, f.NumberPx, f.Address)
+
+			sctx, cancel := b.step()
+			defer cancel()
+			png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatalf("screenshot: %v", err)
+			}
+			file := filepath.Join(shotDir, "screen-figures-"+strings.ReplaceAll(shot, "/", "-")+".png")
+			if err := os.WriteFile(file, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot: %s", file)
+		})
+	}
+
+	const eight = 3 + 8 // signups, businesses or seats left, checked in; and the figures
+	for _, v := range []viewport{tv1080, tv720, projector, onEnd} {
+		check(v, "/screen", v.name+"/dark", eight)
+		check(v, "/screen?theme=light&event="+h.Event.Slug, v.name+"/light-event", eight)
+		check(v, "/screen?view=list", v.name+"/list", eight)
+	}
+
+	// Twelve more: smaller, but still all whole, and the QR code too.
+	for i := range 12 {
+		f := longFigures[i%len(longFigures)]
+		if err := h.Store.SetKPI(ctx, fmt.Sprintf("more-%d", i), f.value+i, f.label); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, v := range []viewport{tv720, projector} {
+		check(v, "/screen?event="+h.Event.Slug, v.name+"/twenty", 3+20)
+	}
+}
