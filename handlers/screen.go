@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -74,6 +75,14 @@ func (s *Server) showScreen(c echo.Context) error {
 	l := s.localizer(c)
 	data.QR = qrSVG(target, l.T("screen.qr_label", data.ShortURL))
 	p := s.page(c, l.T("screen.title"), data)
+	if data.View == "list" {
+		// The accessible twin's language switch changes the language, and
+		// leaves the reader on the same list.
+		p.Keep = url.Values{"view": {"list"}}
+		if data.Event != nil {
+			p.Keep.Set("event", data.Event.Slug)
+		}
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return s.render(c, http.StatusOK, "screen", "", p)
 }

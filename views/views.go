@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -121,7 +122,12 @@ type Page struct {
 	Site  Site
 	Title string // the page's own part of <title>
 	Path  string // the current path, for the language switch
-	Data  any
+	// Keep is the query the language switch keeps, so that it changes
+	// only the language (the screen's event and view). Only pages that
+	// are not cached set it: a cached page would hand one visitor's query
+	// on to the next.
+	Keep url.Values
+	Data any
 }
 
 // OtherLanguage is the language the switch offers.
@@ -130,6 +136,17 @@ func (p Page) OtherLanguage() string {
 		return "nb"
 	}
 	return "en"
+}
+
+// OtherLanguageURL is where the language switch leads: this page, with the
+// query in Keep, in the other language.
+func (p Page) OtherLanguageURL() string {
+	q := url.Values{}
+	for k, v := range p.Keep {
+		q[k] = v
+	}
+	q.Set("lang", p.OtherLanguage())
+	return p.Path + "?" + q.Encode()
 }
 
 // Form is a form as typed, with a message per invalid field.
