@@ -15,7 +15,8 @@ import (
 const langCookie = "lang"
 
 // language picks the page's language: ?lang= (remembered in a cookie), then
-// the cookie, then Accept-Language, then Bokmål.
+// the cookie, then Accept-Language, then Bokmål. The live screen has its
+// own rule on top (screenLanguage).
 func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		lang := ""
@@ -32,6 +33,20 @@ func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header().Add("Vary", "Accept-Language, Cookie")
 		return next(c)
 	}
+}
+
+// defaultLanguage is the hub's own language, which the live screen speaks
+// unless its address says otherwise: the default_lang setting, or Bokmål
+// when it is unset or not one torg speaks.
+func (s *Server) defaultLanguage(ctx context.Context) string {
+	settings, err := s.store.Settings(ctx)
+	if err != nil {
+		s.log.Warn("read settings", "err", err)
+	}
+	if lang := settings[db.SettingDefaultLang]; views.SupportedLanguage(lang) {
+		return lang
+	}
+	return views.Languages[0]
 }
 
 func (s *Server) localizer(c echo.Context) views.Localizer {

@@ -44,8 +44,8 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/events/:slug/calendar.ics", s.eventCalendar)
 	e.GET("/calendar.ics", s.upcomingCalendar)
 
-	e.GET("/screen", s.showScreen)
-	e.GET("/screen/ws", s.screenSocket)
+	e.GET("/screen", s.showScreen, s.screenLanguage)
+	e.GET("/screen/ws", s.screenSocket, s.screenLanguage)
 
 	e.GET("/signups/:token", s.showSignup)
 	e.POST("/signups/:token/cancel", s.cancelSignup)

@@ -87,6 +87,21 @@ func (s *Server) showScreen(c echo.Context) error {
 	return s.render(c, http.StatusOK, "screen", "", p)
 }
 
+// screenLanguage makes the live screen and its websocket speak the hub's
+// default language unless the address asks for another (?lang=). The
+// browser of a TV is set up for the set, not for the room: neither its
+// Accept-Language nor a cookie left by an earlier visit may change what
+// the audience reads. The page hands its language on to the websocket's
+// address, so both always agree.
+func (s *Server) screenLanguage(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !views.SupportedLanguage(c.QueryParam("lang")) {
+			c.Set(langCookie, s.defaultLanguage(c.Request().Context()))
+		}
+		return next(c)
+	}
+}
+
 // screenKey reads which screen is asked for: its language and event.
 func (s *Server) screenKey(c echo.Context) (screenKey, error) {
 	key := screenKey{lang: s.localizer(c).Lang}

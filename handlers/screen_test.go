@@ -421,3 +421,97 @@ func TestScreenSocketClientPing(t *testing.T) {
 		t.Fatalf("first pong %q, want p0", got)
 	}
 }
+
+// TestScreenLanguage: the screen speaks the hub's default language
+// (default_lang, Bokmål unless set), whatever the TV's browser prefers or a
+// cookie says, unless its address asks for another with ?lang=; its
+// websocket likewise. The rest of the site still follows the browser.
+func TestScreenLanguage(t *testing.T) {
+	h := newTestHub(t)
+	ctx := context.Background()
+	signupAs(t, h, "Kari Nordmann", "", db.ShowFirst)
+	const nbText, enText = "Kari meldte seg på Frokostmøte", "Kari signed up for Frokostmøte"
+	tv := map[string]string{"Accept-Language": "en-GB,en;q=0.9"}
+	tvWithCookie := map[string]string{"Accept-Language": "en-GB,en;q=0.9", "Cookie": "lang=en"}
+	norwegianTV := map[string]string{"Accept-Language": "nb-NO,nb;q=0.9"}
+	setDefault := func(t *testing.T, lang string) {
+		t.Helper()
+		if err := h.Store.SetSetting(ctx, db.SettingDefaultLang, lang); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name, defaultLang, path string
+		header                  map[string]string
+		lang, text              string
+	}{
+		{"EnglishBrowser", "", "/screen", tv, "nb", nbText},
+		{"EnglishCookie", "", "/screen", tvWithCookie, "nb", nbText},
+		{"EnglishBrowserList", "", "/screen?view=list", tv, "nb", nbText},
+		{"QueryEn", "", "/screen?lang=en", nil, "en", enText},
+		{"DefaultEn", "en", "/screen", norwegianTV, "en", enText},
+		{"DefaultEnQueryNb", "en", "/screen?lang=nb", tv, "nb", nbText},
+		{"DefaultUnknown", "de", "/screen", tv, "nb", nbText},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			setDefault(t, tc.defaultLang)
+			r := h.do(t, http.MethodGet, tc.path, nil, tc.header)
+			assertStatus(t, r, http.StatusOK)
+			assertContains(t, r, `<html lang="`+tc.lang+`">`, `data-ws-connect="/screen/ws?lang=`+tc.lang+`"`, tc.text)
+		})
+	}
+
+	t.Run("Socket", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, defaultLang, query string
+			text                     string
+		}{
+			{"EnglishBrowser", "", "", nbText},
+			{"QueryEn", "", "?lang=en", enText},
+			{"DefaultEn", "en", "", enText},
+			{"DefaultEnQueryNb", "en", "?lang=nb", nbText},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				setDefault(t, tc.defaultLang)
+				header := http.Header{"Accept-Language": {"en-GB,en;q=0.9"}, "Cookie": {"lang=en"}}
+				url := "ws" + strings.TrimPrefix(h.URL, "http") + "/screen/ws" + tc.query
+				conn, resp, err := websocket.DefaultDialer.Dial(url, header)
+				if err != nil {
+					t.Fatalf("dial %s: %v (%v)", url, err, resp)
+				}
+				t.Cleanup(func() { conn.Close() })
+				c := &screenClient{tb: t, conn: conn}
+				if snap := c.next(); !strings.Contains(snap, tc.text) {
+					t.Fatalf("snapshot lacks %q:\n%s", tc.text, snap)
+				}
+				signupAs(t, h, "Kari Nordmann", "", db.ShowFirst)
+				if msg := c.nextItem(); !strings.Contains(msg, tc.text) {
+					t.Fatalf("new item lacks %q: %s", tc.text, msg)
+				}
+			})
+		}
+	})
+
+	t.Run("RestOfSiteFollowsBrowser", func(t *testing.T) {
+		setDefault(t, "")
+		r := h.do(t, http.MethodGet, "/events", nil, tv)
+		assertContains(t, r, `<html lang="en">`)
+	})
+
+	// What the screen links to holds no surprise: the QR code and the
+	// address under it lead to the events as anyone's own phone shows them
+	// (no lang= that would force the screen's language on it), and the
+	// accessible twin's language switch stays on the same list.
+	t.Run("Links", func(t *testing.T) {
+		setDefault(t, "en")
+		r := h.get(t, "/screen?event="+h.Event.Slug)
+		if !regexp.MustCompile(`<figcaption>[^<]*<strong class="qr-address"><span>torg\.example\.no/</span><wbr><span>events/</span><wbr><span>` + regexp.QuoteMeta(h.Event.Slug) + `</span></strong></figcaption>`).MatchString(r.Body) {
+			t.Errorf("the address under the QR code is not the event's page as it is:\n%s", r.Body)
+		}
+		assertContains(t, r, `aria-label="QR code for torg.example.no/events/`+h.Event.Slug+`"`)
+		r = h.get(t, "/screen?view=list&event="+h.Event.Slug)
+		assertContains(t, r, `href="/screen?event=`+h.Event.Slug+`&amp;lang=nb&amp;view=list"`)
+		r = h.get(t, "/screen?view=list&lang=nb")
+		assertContains(t, r, `href="/screen?lang=en&amp;view=list"`)
+	})
+}

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/views"
 )
 
 // command is one "torg ..." subcommand.
@@ -40,7 +42,7 @@ var commands = []command{
 	{name: "event publish", args: "SLUG", nargs: 1, summary: "publish a draft or undo a cancellation", flags: eventStatusFlags(db.EventPublished)},
 	{name: "event list", summary: "list events, one a line: slug, start, seats taken/capacity, waiting, status", flags: eventListFlags},
 	{name: "kpi set", args: "KEY VALUE", nargs: 2, summary: "set a counter shown on the home page and the screen", flags: kpiSetFlags},
-	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + ")", flags: siteSetFlags},
+	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + ") or its default language (" + db.SettingDefaultLang + ": nb or en, the live screen's)", flags: siteSetFlags},
 	{name: "feed announce", args: "TEXT", nargs: 1, summary: "put an announcement on every live screen", flags: feedAnnounceFlags},
 	{name: "feed hide", args: "ID", nargs: 1, summary: "take a feed item off every live screen (its id is in the screen's HTML: activity-ID)", flags: feedHideFlags},
 	{name: "backup", args: "FILE", nargs: 1, summary: "write an online, consistent copy of the database", flags: backupFlags},
@@ -278,8 +280,14 @@ func kpiSetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) erro
 
 func siteSetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
-		if !db.KnownSetting(args[0]) {
-			return fmt.Errorf("unknown setting %q (one of %s)", args[0], strings.Join(db.SettingKeys, ", "))
+		switch {
+		case args[0] == db.SettingDefaultLang:
+			if !views.SupportedLanguage(args[1]) {
+				return fmt.Errorf("%s is one of %s (got %q)", db.SettingDefaultLang, strings.Join(views.Languages, ", "), args[1])
+			}
+		case !db.KnownSetting(args[0]):
+			known := append(slices.Clone(db.SettingKeys), db.SettingDefaultLang)
+			return fmt.Errorf("unknown setting %q (one of %s)", args[0], strings.Join(known, ", "))
 		}
 		return env.store.SetSetting(ctx, args[0], args[1])
 	}

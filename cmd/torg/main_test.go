@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -161,6 +162,31 @@ func TestSiteSet(t *testing.T) {
 			if !strings.Contains(errOut, want) {
 				t.Errorf("stderr %q lacks %q", errOut, want)
 			}
+		}
+	})
+
+	// default_lang takes only a language torg speaks.
+	t.Run("DefaultLang", func(t *testing.T) {
+		for _, lang := range []string{"en", "nb"} {
+			if code, _, errOut := torg(t, dbPath, "site", "set", db.SettingDefaultLang, lang); code != 0 {
+				t.Errorf("site set %s %s: %s", db.SettingDefaultLang, lang, errOut)
+			}
+		}
+		for _, lang := range []string{"de", "EN", ""} {
+			code, _, errOut := torg(t, dbPath, "site", "set", db.SettingDefaultLang, lang)
+			if want := fmt.Sprintf("default_lang is one of nb, en (got %q)", lang); code == 0 || !strings.Contains(errOut, want) {
+				t.Errorf("site set %s %q: code %d, stderr %q; want a failure that says %q", db.SettingDefaultLang, lang, code, errOut, want)
+			}
+		}
+		// A store of its own: the one above keeps what it read until its
+		// revision moves, which only a server's Watch does.
+		fresh, err := db.Open(context.Background(), dbPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fresh.Close()
+		if got, err := fresh.Setting(context.Background(), db.SettingDefaultLang); err != nil || got != "nb" {
+			t.Errorf("%s after setting en, nb and three refused values: got %q (%v), want nb", db.SettingDefaultLang, got, err)
 		}
 	})
 }
