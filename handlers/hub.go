@@ -39,8 +39,12 @@ type screenChannel struct {
 	counters db.ScreenCounters
 	snapshot *websocket.PreparedMessage // items and counters; nil when stale
 
-	out    []*websocket.PreparedMessage // this advance's messages, not yet sent
-	resync bool                         // too many for out: send the snapshot instead
+	// This advance's changes, rendered one after another: each screen gets
+	// them as one message, so a new item and the counters it moved cost
+	// one write per screen.
+	out     bytes.Buffer
+	changes int
+	resync  bool // too many changes at once: send the snapshot instead
 }
 
 // shows reports whether a feed item belongs on this channel's screens.
@@ -185,8 +189,11 @@ func (h *Hub) prepareSnapshot(ch *screenChannel) error {
 	if ch.snapshot != nil {
 		return nil
 	}
-	var err error
-	ch.snapshot, err = h.prepare(ch.key, "screen-snapshot", screenData{Items: ch.items, Counters: ch.counters, Event: ch.event})
+	var buf bytes.Buffer
+	err := h.render(&buf, ch.key, "screen-snapshot", screenData{Items: ch.items, Counters: ch.counters, Event: ch.event})
+	if err == nil {
+		ch.snapshot, err = websocket.NewPreparedMessage(websocket.TextMessage, buf.Bytes())
+	}
 	return err
 }
 
@@ -306,50 +313,51 @@ func (h *Hub) queue(ch *screenChannel, fragment string, data screenData) {
 	if ch.resync {
 		return
 	}
-	msg, err := h.prepare(ch.key, fragment, data)
+	err := h.render(&ch.out, ch.key, fragment, data)
 	if err != nil {
 		h.log.Error("hub: render", "err", err, "fragment", fragment)
 	}
-	if err != nil || len(ch.out) == sendBuffer/2 {
-		ch.out, ch.resync = nil, true
+	if ch.changes++; err != nil || ch.changes > sendBuffer/2 {
+		ch.out.Reset()
+		ch.resync = true
+	}
+}
+
+// flush sends a channel's changes, as one message, to each of its
+// clients. A client whose buffer is full cannot keep up: it is dropped
+// (and will reconnect to a fresh snapshot) rather than slow the others.
+func (h *Hub) flush(ch *screenChannel) {
+	var msg *websocket.PreparedMessage
+	var err error
+	switch {
+	case ch.resync:
+		err = h.prepareSnapshot(ch)
+		msg = ch.snapshot
+	case ch.out.Len() > 0:
+		msg, err = websocket.NewPreparedMessage(websocket.TextMessage, ch.out.Bytes())
+	default:
 		return
 	}
-	ch.out = append(ch.out, msg)
-}
-
-// flush sends a channel's queued messages to each of its clients. A
-// client whose buffer is full cannot keep up: it is dropped (and will
-// reconnect to a fresh snapshot) rather than slow the others down.
-func (h *Hub) flush(ch *screenChannel) {
-	out := ch.out
-	if ch.resync {
-		if err := h.prepareSnapshot(ch); err != nil {
-			h.log.Error("hub: render snapshot", "err", err)
-			return
-		}
-		out = []*websocket.PreparedMessage{ch.snapshot}
+	ch.out.Reset()
+	ch.changes, ch.resync = 0, false
+	if err != nil {
+		h.log.Error("hub: prepare a message", "err", err)
+		return
 	}
-	ch.out, ch.resync = nil, false
-	for _, msg := range out {
-		for c := range ch.clients {
-			select {
-			case c.send <- msg:
-			default:
-				h.drop(ch, c, websocket.CloseTryAgainLater)
-			}
+	for c := range ch.clients {
+		select {
+		case c.send <- msg:
+		default:
+			h.drop(ch, c, websocket.CloseTryAgainLater)
 		}
 	}
 }
 
-// prepare renders a fragment once and frames it once for every client.
-func (h *Hub) prepare(key screenKey, fragment string, data screenData) (*websocket.PreparedMessage, error) {
+// render renders a fragment of the screen for a channel's language.
+func (h *Hub) render(w *bytes.Buffer, key screenKey, fragment string, data screenData) error {
 	data.OOB = true
 	l := h.views.Catalog.Localizer(key.lang)
-	var buf bytes.Buffer
-	if err := h.views.Fragment(&buf, "screen", fragment, views.Page{L: l, Site: h.site(l.Lang), Data: data}); err != nil {
-		return nil, err
-	}
-	return websocket.NewPreparedMessage(websocket.TextMessage, buf.Bytes())
+	return h.views.Fragment(w, "screen", fragment, views.Page{L: l, Site: h.site(l.Lang), Data: data})
 }
 
 // feedIndex is the position of item id in items, -1 if it is not there.
