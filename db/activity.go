@@ -12,6 +12,9 @@ import (
 const (
 	ActivitySignup       = "signup"
 	ActivityAnnouncement = "announcement"
+	ActivityIdea         = "idea"         // an idea published; Text is its title
+	ActivityIdeaSupport  = "idea_support" // an idea reached a milestone; Seats is the count
+	ActivityConnection   = "connection"   // two businesses connected; ActorOrg and Text name them where both allowed
 )
 
 // Activity is one item of the live feed, written in the same transaction as
@@ -21,6 +24,7 @@ type Activity struct {
 	Kind      string
 	EventID   int64
 	SignupID  int64
+	IdeaID    int64
 	ActorName string // already reduced to what the person allowed
 	ActorOrg  string
 	Text      string
@@ -41,9 +45,9 @@ func nullID(id int64) any {
 }
 
 func (s *Store) addActivity(ctx context.Context, tx *sql.Tx, a Activity) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, event_id, signup_id, actor_name, actor_org, text, seats, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.Kind, nullID(a.EventID), nullID(a.SignupID), a.ActorName, a.ActorOrg, a.Text, a.Seats, s.Now().Unix())
+	_, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, event_id, signup_id, idea_id, actor_name, actor_org, text, seats, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.Kind, nullID(a.EventID), nullID(a.SignupID), nullID(a.IdeaID), a.ActorName, a.ActorOrg, a.Text, a.Seats, s.Now().Unix())
 	if err != nil {
 		return Internal(err)
 	}
@@ -56,14 +60,18 @@ const ActivityHide = "hide"
 
 // feedKinds are the kinds a screen shows, as an SQL list; IsFeedKind says
 // the same in Go.
-const feedKinds = `('signup', 'announcement')`
+const feedKinds = `('signup', 'announcement', 'idea', 'idea_support', 'connection')`
 
 // IsFeedKind reports whether a screen shows items of this kind.
 func IsFeedKind(kind string) bool {
-	return kind == ActivitySignup || kind == ActivityAnnouncement
+	switch kind {
+	case ActivitySignup, ActivityAnnouncement, ActivityIdea, ActivityIdeaSupport, ActivityConnection:
+		return true
+	}
+	return false
 }
 
-const activityColumns = `a.id, a.kind, coalesce(a.event_id, 0), coalesce(a.signup_id, 0), a.actor_name, a.actor_org,
+const activityColumns = `a.id, a.kind, coalesce(a.event_id, 0), coalesce(a.signup_id, 0), coalesce(a.idea_id, 0), a.actor_name, a.actor_org,
 	a.text, a.seats, a.visible, a.created_at, coalesce(e.title, ''), coalesce(e.slug, '')`
 
 func scanActivities(rows *sql.Rows) ([]Activity, error) {
@@ -72,7 +80,7 @@ func scanActivities(rows *sql.Rows) ([]Activity, error) {
 	for rows.Next() {
 		var a Activity
 		var created int64
-		if err := rows.Scan(&a.ID, &a.Kind, &a.EventID, &a.SignupID, &a.ActorName, &a.ActorOrg, &a.Text, &a.Seats,
+		if err := rows.Scan(&a.ID, &a.Kind, &a.EventID, &a.SignupID, &a.IdeaID, &a.ActorName, &a.ActorOrg, &a.Text, &a.Seats,
 			&a.Visible, &created, &a.EventTitle, &a.EventSlug); err != nil {
 			return nil, Internal(err)
 		}
@@ -107,12 +115,13 @@ func (s *Store) LastActivityID(ctx context.Context) (int64, error) {
 }
 
 // LatestActivity returns the newest visible feed items, newest first; for
-// one event only when eventID is not 0 (announcements belong to every
-// screen). upTo bounds the ids, so a snapshot matches what was sent.
+// one event only when eventID is not 0 (items of no event, announcements and
+// ideas, belong to every screen). upTo bounds the ids, so a snapshot matches
+// what was sent.
 func (s *Store) LatestActivity(ctx context.Context, eventID, upTo int64, limit int) ([]Activity, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+activityColumns+` FROM activity a LEFT JOIN events e ON e.id = a.event_id
 		WHERE a.visible = 1 AND a.kind IN `+feedKinds+` AND a.id <= ?
-		AND (? = 0 OR a.event_id = ? OR a.kind = 'announcement')
+		AND (? = 0 OR a.event_id = ? OR a.event_id IS NULL)
 		ORDER BY a.id DESC LIMIT ?`, upTo, eventID, eventID, limit)
 	if err != nil {
 		return nil, Internal(err)

@@ -18,6 +18,9 @@ const (
 	// SettingDefaultLang is the language a first visit gets. It joins
 	// SettingKeys together with a check of its value.
 	SettingDefaultLang = "default_lang"
+	// SettingIdeasPublishAtOnce, "yes", publishes ideas on arrival instead
+	// of leaving them pending for an organiser.
+	SettingIdeasPublishAtOnce = "ideas_publish_at_once"
 )
 
 // SettingKeys lists the settings an organiser may set, in the order help

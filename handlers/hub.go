@@ -49,7 +49,7 @@ type screenChannel struct {
 
 // shows reports whether a feed item belongs on this channel's screens.
 func (ch *screenChannel) shows(a db.Activity) bool {
-	return ch.key.eventID == 0 || a.EventID == ch.key.eventID || a.Kind == db.ActivityAnnouncement
+	return ch.key.eventID == 0 || a.EventID == ch.key.eventID || a.EventID == 0 // no event's: everyone's
 }
 
 // Hub fans the activity outbox out to every connected screen. Woken after

@@ -45,6 +45,10 @@ var commands = []command{
 	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + ") or its default language (" + db.SettingDefaultLang + ": nb or en, the live screen's)", flags: siteSetFlags},
 	{name: "feed announce", args: "TEXT", nargs: 1, summary: "put an announcement on every live screen", flags: feedAnnounceFlags},
 	{name: "feed hide", args: "ID", nargs: 1, summary: "take a feed item off every live screen (its id is in the screen's HTML: activity-ID)", flags: feedHideFlags},
+	{name: "idea list", summary: "list ideas, one a line: id, status, date, company, supports, title", flags: ideaListFlags},
+	{name: "idea publish", args: "ID", nargs: 1, summary: "publish a pending idea on the board and the screens", flags: ideaStatusFlags(db.IdeaPublished)},
+	{name: "idea reject", args: "ID", nargs: 1, summary: "reject an idea, with a reason its proposer reads (--reason)", flags: ideaStatusFlags(db.IdeaRejected)},
+	{name: "idea status", args: "ID connected|realised", nargs: 2, summary: "record that a published idea found partners, or was realised", flags: ideaStatusFlags("")},
 	{name: "backup", args: "FILE", nargs: 1, summary: "write an online, consistent copy of the database", flags: backupFlags},
 }
 
