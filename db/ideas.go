@@ -167,8 +167,15 @@ func (in NewIdea) clean() (NewIdea, error) {
 	return in, nil
 }
 
+// searchText is what the board's search looks in. The company is in it
+// only where the proposer lets the board name it: otherwise a search for
+// the company would find the idea and so tell whose it is.
 func (in NewIdea) searchText() string {
-	return fold(strings.Join([]string{in.Title, in.Summary, in.Description, in.Company}, "\n"))
+	texts := []string{in.Title, in.Summary, in.Description}
+	if in.ShowCompany {
+		texts = append(texts, in.Company)
+	}
+	return fold(strings.Join(texts, "\n"))
 }
 
 // CreateIdea stores a new idea, pending review unless the site publishes
@@ -395,7 +402,7 @@ const (
 // IdeaFilter picks ideas for the board, or for organisers (Status).
 type IdeaFilter struct {
 	Status  string   // "" : every public idea
-	Sector  string   // "" : any
+	Sector  string   // "" : any; health or preparedness also finds both
 	Seeking []string // any of these; none: any
 	Query   string   // every word must occur, as typed, also inside a word
 	Sort    string   // SortNewest (default) or SortSupported
@@ -410,7 +417,12 @@ func (s *Store) ListIdeas(ctx context.Context, f IdeaFilter) ([]*Idea, int, erro
 	if f.Status != "" {
 		where, args = []string{`i.status = ?`}, []any{f.Status}
 	}
-	if f.Sector != "" {
+	switch f.Sector {
+	case "":
+	case "health", "preparedness":
+		// An idea for both sectors is one for each of them.
+		where, args = append(where, `i.sector IN (?, 'both')`), append(args, f.Sector)
+	default:
 		where, args = append(where, `i.sector = ?`), append(args, f.Sector)
 	}
 	if len(f.Seeking) > 0 {
@@ -456,6 +468,17 @@ func (s *Store) ListIdeas(ctx context.Context, f IdeaFilter) ([]*Idea, int, erro
 		return nil, 0, Internal(err)
 	}
 	return out, total, nil
+}
+
+// PublishedIdeas counts the ideas on the board: published, connected and
+// realised.
+func (s *Store) PublishedIdeas(ctx context.Context) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM ideas WHERE status IN ('published', 'connected', 'realised')`).Scan(&n)
+	if err != nil {
+		return 0, Internal(err)
+	}
+	return n, nil
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -306,19 +306,27 @@ func TestListIdeas(t *testing.T) {
 	b := newIdea("Beredskapslager i Elverum")
 	b.Summary, b.Seeking = "Lager for kriser.", []string{"premises", "funding"}
 	publish(b)
+	c := newIdea("Sensorer i omsorgsboliger")
+	c.Summary, c.Sector, c.Company, c.ShowCompany = "Varsling ved fall.", "both", "Hemmelig Firma AS", false
+	publish(c)
 	MustCreateIdea(t, s, "Beredskap som venter") // pending: never listed
 	for _, tc := range []struct {
 		name string
 		f    db.IdeaFilter
 		want int
 	}{
-		{"All", db.IdeaFilter{}, 2},
+		{"All", db.IdeaFilter{}, 3},
 		{"UpperCase", db.IdeaFilter{Query: "ØVELSE"}, 1},
 		{"LowerCase", db.IdeaFilter{Query: "øvelse"}, 1},
 		{"InsideCompound", db.IdeaFilter{Query: "lager"}, 2}, // "Beredskapslager", and "felles beredskapslager" in a's summary
 		{"StartOfCompound", db.IdeaFilter{Query: "beredskap", Sector: "preparedness"}, 1},
 		{"Company", db.IdeaFilter{Query: "rør"}, 2},
-		{"Sector", db.IdeaFilter{Sector: "health"}, 1},
+		// A company the board may not name is not searched either: finding
+		// the idea by it would say whose it is.
+		{"HiddenCompany", db.IdeaFilter{Query: "hemmelig"}, 0},
+		{"Sector", db.IdeaFilter{Sector: "health"}, 2}, // an idea for both sectors is one for each
+		{"SectorBoth", db.IdeaFilter{Sector: "both"}, 1},
+		{"SectorOther", db.IdeaFilter{Sector: "other"}, 0},
 		{"SeekingAny", db.IdeaFilter{Seeking: []string{"funding", "pilot_customer"}}, 2},
 		{"Combined", db.IdeaFilter{Seeking: []string{"funding"}, Sector: "health"}, 0},
 		{"LikeCharacters", db.IdeaFilter{Query: "%"}, 0},
