@@ -202,6 +202,8 @@ type ScreenCounters struct {
 	Businesses int // distinct organisations among live signups
 	CheckedIn  int
 	SeatsLeft  int // for one event only
+	Ideas      int // ideas on the board (PublishedIdeas), on every screen
+	Connected  int // businesses connected through ideas (BusinessesConnected), on every screen
 	KPIs       []KPI
 }
 
@@ -229,6 +231,12 @@ func (s *Store) Counters(ctx context.Context, eventID int64) (ScreenCounters, er
 			return c, err
 		}
 		c.SeatsLeft = e.SeatsLeft()
+	}
+	if c.Ideas, err = s.PublishedIdeas(ctx); err != nil {
+		return c, err
+	}
+	if c.Connected, err = s.BusinessesConnected(ctx); err != nil {
+		return c, err
 	}
 	c.KPIs, err = s.ListKPIs(ctx)
 	return c, err

@@ -58,3 +58,41 @@ func TestCountersSignedUp(t *testing.T) {
 		t.Errorf("signed up for %s: got %d, want %d", full.Slug, got, want)
 	}
 }
+
+// TestCountersIdeas: every screen counts the ideas on the board and the
+// businesses connected through them, whatever event it shows.
+func TestCountersIdeas(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpenDB(t)
+	e, err := s.CreateEvent(ctx, db.NewEvent{Title: "Frokostmøte", StartsAt: time.Now().Add(48 * time.Hour), Capacity: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := MustCreateIdea(t, s, "Beredskapslager")
+	MustCreateIdea(t, s, "Venter") // pending: not counted
+	withdrawn := MustCreateIdea(t, s, "Trekkes")
+	for _, i := range []*db.Idea{published, withdrawn} {
+		if _, err := s.SetIdeaStatus(ctx, i.ID, db.IdeaPublished, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.WithdrawIdea(ctx, withdrawn.Token); err != nil {
+		t.Fatal(err)
+	}
+	req, err := s.AskToConnect(ctx, published.ID, db.NewInterest{Company: "Sykehuset Innlandet", ContactName: "Ola", Email: "ola@example.no"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DecideInterest(ctx, published.Token, req.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{0, e.ID} {
+		c, err := s.Counters(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Ideas != 1 || c.Connected != 2 {
+			t.Errorf("screen of event %d: %d ideas, %d businesses connected; want 1 and 2", id, c.Ideas, c.Connected)
+		}
+	}
+}
