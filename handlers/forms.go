@@ -47,19 +47,22 @@ var messageArgs = map[string][]any{
 }
 
 // check validates form and records a message per failing field, unless the
-// field already has one (from reading the raw input).
+// field already has one (from reading the raw input). The message is the
+// form's own "validation.FIELD.TAG" (f.Keys), else the shared one. A
+// repeatable field's values ("seeking[1]") report on the field.
 func (fv *formValidator) check(form any, l views.Localizer, f *views.Form) {
 	var verrs validator.ValidationErrors
 	if err := fv.v.Struct(form); errors.As(err, &verrs) {
 		for _, fe := range verrs {
-			if f.Errors[fe.Field()] != "" {
+			field, _, _ := strings.Cut(fe.Field(), "[")
+			if f.Errors[field] != "" {
 				continue
 			}
-			key := "validation." + fe.Field() + "." + fe.Tag()
+			key := f.Key(l, "validation."+field+"."+fe.Tag())
 			if !l.Has(key) {
 				key = "validation.invalid"
 			}
-			f.Errors[fe.Field()] = l.T(key, messageArgs[key]...)
+			f.Errors[field] = l.T(key, messageArgs[key]...)
 		}
 	}
 }
