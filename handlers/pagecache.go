@@ -13,8 +13,13 @@ const pageMaxAge = 30 * time.Second
 
 type cacheKey struct {
 	path string
-	lang string
-	htmx bool
+	// query is the page's own canonical reading of its query string ("" for
+	// pages that have none): only pages that read the query put it in the
+	// key, and only in a canonical form, so an unknown parameter or another
+	// order does not make another entry.
+	query string
+	lang  string
+	htmx  bool
 }
 
 type pageEntry struct {

@@ -125,9 +125,18 @@ func (s *Server) renderBytes(c echo.Context, page, fragment string, p views.Page
 
 // cachedPage answers a public page from the cache while nothing was written
 // since it was rendered, with an ETag so a browser's conditional request
-// gets 304. build renders the page on a miss.
+// gets 304. build renders the page on a miss. The page is the same
+// whatever the query string says (apart from ?lang=, which the language is
+// keyed on): a page that reads its query uses cachedQueryPage.
 func (s *Server) cachedPage(c echo.Context, page, fragment string, build func() (views.Page, error)) error {
-	key := cacheKey{path: c.Request().URL.Path, lang: s.localizer(c).Lang, htmx: fragment != "" && isHTMX(c)}
+	return s.cachedQueryPage(c, "", page, fragment, build)
+}
+
+// cachedQueryPage is cachedPage for a page that depends on its query:
+// query is the handler's canonical form of what it read from it (the
+// board's filter), and is part of the cache key.
+func (s *Server) cachedQueryPage(c echo.Context, query, page, fragment string, build func() (views.Page, error)) error {
+	key := cacheKey{path: c.Request().URL.Path, query: query, lang: s.localizer(c).Lang, htmx: fragment != "" && isHTMX(c)}
 	rev := s.store.Revision()
 	entry, ok := s.pages.get(key, rev, time.Now())
 	if !ok {
