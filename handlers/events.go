@@ -29,8 +29,13 @@ func viewEvents(events []*db.Event, now time.Time) []eventView {
 type homeCounters struct {
 	UpcomingEvents int
 	Signups        int
+	Ideas          int // on the board
+	Connected      int // businesses connected through ideas
 	KPIs           []db.KPI
 }
+
+// homeIdeas is how many of the newest ideas the home page shows.
+const homeIdeas = 3
 
 func (s *Server) showHome(c echo.Context) error {
 	return s.cachedPage(c, "home", "", func() (views.Page, error) {
@@ -44,11 +49,17 @@ func (s *Server) showHome(c echo.Context) error {
 		if err != nil {
 			return views.Page{}, err
 		}
-		counters := homeCounters{UpcomingEvents: len(upcoming), Signups: all.Signups, KPIs: all.KPIs}
+		counters := homeCounters{UpcomingEvents: len(upcoming), Signups: all.Signups,
+			Ideas: all.Ideas, Connected: all.Connected, KPIs: all.KPIs}
+		ideas, _, err := s.store.ListIdeas(ctx, db.IdeaFilter{Sort: db.SortNewest, Limit: homeIdeas})
+		if err != nil {
+			return views.Page{}, err
+		}
 		return s.page(c, "", struct {
 			Events   []eventView
+			Ideas    []ideaCard
 			Counters homeCounters
-		}{viewEvents(upcoming[:min(len(upcoming), 3)], s.store.Now()), counters}), nil
+		}{viewEvents(upcoming[:min(len(upcoming), 3)], s.store.Now()), publicCards(ideas), counters}), nil
 	})
 }
 

@@ -47,6 +47,13 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/screen", s.showScreen, s.screenLanguage)
 	e.GET("/screen/ws", s.screenSocket, s.screenLanguage)
 
+	e.GET("/ideas", s.listIdeas)
+	e.GET("/ideas/:id", s.showIdea)
+	e.POST("/ideas/:id/support", s.supportIdea)
+	e.POST("/ideas/:id/interest", s.createInterest)
+	e.POST("/ideas/:id/interest/validate", s.validateInterest)
+	e.GET("/ideas/requests/:token", s.showRequest)
+
 	e.GET("/signups/:token", s.showSignup)
 	e.POST("/signups/:token/cancel", s.cancelSignup)
 	e.GET("/signups/:token/data.json", s.signupData)
