@@ -658,7 +658,7 @@ const screenFitJS = `(() => {
 })()`
 
 // TestBrowserScreenManyFigures sets eight of the initiative's figures with
-// long Norwegian labels (eleven counters in all) and shows the screen on a
+// long Norwegian labels (thirteen counters in all) and shows the screen on a
 // 1080p TV, a 720p TV, a 4:3 projector and a TV standing on end, in both
 // themes, the hub's and an event's, and the accessible twin: the screen
 // does not scroll, the QR code and its address are whole and in view, and
@@ -723,7 +723,7 @@ func TestBrowserScreenManyFigures(t *testing.T) {
 				if f.QRSize < short/5 {
 					t.Errorf("the QR code is %.0f px, want at least %.0f (a fifth of %.0f)", f.QRSize, short/5, short)
 				}
-				if counters <= 3+len(longFigures) && (f.LabelPx < 0.019*short || f.NumberPx < 0.032*short || f.NumberPx < 1.6*f.LabelPx) {
+				if counters <= 5+len(longFigures) && (f.LabelPx < 0.019*short || f.NumberPx < 0.032*short || f.NumberPx < 1.6*f.LabelPx) {
 					t.Errorf("labels in %.1f px, figures in %.1f px: want labels of %.1f px or more and figures of %.1f px or more and 1.6 times the labels",
 						f.LabelPx, f.NumberPx, 0.019*short, 0.032*short)
 				}
@@ -750,7 +750,7 @@ func TestBrowserScreenManyFigures(t *testing.T) {
 		})
 	}
 
-	const eight = 3 + 8 // signups, businesses or seats left, checked in; and the figures
+	const eight = 5 + 8 // signups, businesses or seats left, checked in, ideas, businesses connected; and the figures
 	for _, v := range []viewport{tv1080, tv720, projector, onEnd} {
 		withAxe := v == tv720
 		check(v, "/screen", v.name+"/dark", eight, withAxe)
@@ -766,6 +766,6 @@ func TestBrowserScreenManyFigures(t *testing.T) {
 		}
 	}
 	for _, v := range []viewport{tv720, projector} {
-		check(v, "/screen?event="+h.Event.Slug, v.name+"/twenty", 3+20, false)
+		check(v, "/screen?event="+h.Event.Slug, v.name+"/twenty", 5+20, false)
 	}
 }

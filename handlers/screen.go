@@ -180,7 +180,8 @@ func changedCounters(before, after db.ScreenCounters) map[string]bool {
 }
 
 func counterValues(c db.ScreenCounters) map[string]int {
-	m := map[string]int{"signups": c.Signups, "businesses": c.Businesses, "checked_in": c.CheckedIn, "seats_left": c.SeatsLeft}
+	m := map[string]int{"signups": c.Signups, "businesses": c.Businesses, "checked_in": c.CheckedIn, "seats_left": c.SeatsLeft,
+		"ideas": c.Ideas, "connected": c.Connected}
 	for _, k := range c.KPIs {
 		m["kpi-"+k.Key] = k.Value
 	}
