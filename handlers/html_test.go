@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -36,19 +37,60 @@ func TestValidHTML(t *testing.T) {
 	if _, err := h.Store.Announce(ctx, "Velkommen!"); err != nil {
 		t.Fatal(err)
 	}
+	idea := db.NewIdea{
+		Title: "Beredskapslager", Summary: "Et felles lager.", Description: "Mer om ideen.\n\nOg litt til.",
+		Company: "Elverum Rør AS", OrgNumber: "974760673", ContactName: "Kari Nordmann", Email: "kari@example.no",
+		Phone: "+47 900 00 000", Sector: "both", Seeking: []string{"partner", "funding"}, ShowCompany: true,
+	}
+	i, err := h.Store.CreateIdea(ctx, idea)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.SetIdeaStatus(ctx, i.ID, db.IdeaPublished, ""); err != nil {
+		t.Fatal(err)
+	}
+	for n := range 21 { // two pages on the board
+		idea.Title = fmt.Sprintf("Idé %d", n)
+		extra, err := h.Store.CreateIdea(ctx, idea)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Store.SetIdeaStatus(ctx, extra.ID, db.IdeaPublished, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req, err := h.Store.AskToConnect(ctx, i.ID, db.NewInterest{Company: "Sykehuset Innlandet", ContactName: "Ola Hansen",
+		Email: "ola@example.no", Message: "Vi vil teste.\nGjerne snart.", ShowCompany: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pendingReq := h.post(t, fmt.Sprintf("/ideas/%d/interest", i.ID), url.Values{"company": {"Per AS"}, "contact_name": {"Per"},
+		"email": {"per@example.no"}, "message": {"Hei"}, "show_company": {"no"}})
+	if err := h.Store.DecideInterest(ctx, i.Token, req.ID, true); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
+	ideaPath := fmt.Sprintf("/ideas/%d", i.ID)
 	pages := map[string]response{
-		"home":         h.get(t, "/"),
-		"home-en":      h.get(t, "/?lang=en"),
-		"events":       h.get(t, "/events"),
-		"event":        h.get(t, "/events/"+h.Event.Slug),
-		"event-errors": h.post(t, "/events/"+h.Event.Slug+"/signups", url.Values{"email": {"x"}, "seats": {"9"}}),
-		"signup":       h.get(t, "/signups/"+su.Token),
-		"privacy":      h.get(t, "/privacy"),
-		"not-found":    h.get(t, "/nowhere"),
-		"screen":       h.get(t, "/screen"),
-		"screen-event": h.get(t, "/screen?event="+h.Event.Slug+"&lang=en&theme=light"),
-		"screen-list":  h.get(t, "/screen?view=list"),
+		"ideas":             h.get(t, "/ideas"),
+		"ideas-filtered":    h.get(t, "/ideas?q=lager&sector=health&seeking=funding&sort=supported&page=2&lang=en"),
+		"ideas-none":        h.get(t, "/ideas?q=ingenting"),
+		"idea":              h.get(t, ideaPath),
+		"idea-supported":    h.get(t, ideaPath+"?support=thanks"),
+		"idea-errors":       h.post(t, ideaPath+"/interest", url.Values{"email": {"x"}, "show_company": {"maybe"}}),
+		"idea-request":      h.get(t, "/ideas/requests/"+req.Token),
+		"idea-request-wait": h.get(t, pendingReq.Header.Get("Location")),
+		"home":              h.get(t, "/"),
+		"home-en":           h.get(t, "/?lang=en"),
+		"events":            h.get(t, "/events"),
+		"event":             h.get(t, "/events/"+h.Event.Slug),
+		"event-errors":      h.post(t, "/events/"+h.Event.Slug+"/signups", url.Values{"email": {"x"}, "seats": {"9"}}),
+		"signup":            h.get(t, "/signups/"+su.Token),
+		"privacy":           h.get(t, "/privacy"),
+		"not-found":         h.get(t, "/nowhere"),
+		"screen":            h.get(t, "/screen"),
+		"screen-event":      h.get(t, "/screen?event="+h.Event.Slug+"&lang=en&theme=light"),
+		"screen-list":       h.get(t, "/screen?view=list"),
 	}
 	var files []string
 	for name, r := range pages {
