@@ -87,6 +87,11 @@ func supporterKeys(secret []byte, id int64, cookie, conn, userAgent string) []st
 // the same. An idea that closed or left the board since the page was
 // shown says so, in the reader's language.
 func (s *Server) supportIdea(c echo.Context) error {
+	// A support is a press of this site's own button. A form on another
+	// site that posts here would count each of its visitors: refused.
+	if !s.hub.checkOrigin(c.Request()) {
+		return echo.NewHTTPError(http.StatusForbidden, "support from another site")
+	}
 	id, err := ideaID(c)
 	if err != nil {
 		return err

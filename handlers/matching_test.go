@@ -114,6 +114,20 @@ func TestSupportIdea(t *testing.T) {
 		map[string]string{"Cookie": "lang=en; supporter=" + second, "HX-Request": "true"})
 	assertContains(t, en, "Supported (2)", "You have already supported this idea")
 
+	t.Run("ErrOtherSite", func(t *testing.T) {
+		before := supportCount(t, h, i.ID)
+		r := h.do(t, http.MethodPost, fmt.Sprintf("/ideas/%d/support", i.ID), url.Values{},
+			map[string]string{"Origin": "https://evil.example", "User-Agent": "A visitor of another site"})
+		assertStatus(t, r, http.StatusForbidden)
+		assertContains(t, r, "kom fra et annet nettsted")
+		if n := supportCount(t, h, i.ID); n != before {
+			t.Fatalf("a form on another site counted a support: %d, was %d", n, before)
+		}
+		r = h.do(t, http.MethodPost, fmt.Sprintf("/ideas/%d/support", i.ID), url.Values{},
+			map[string]string{"Origin": h.URL, "User-Agent": "A visitor of this site"})
+		assertStatus(t, r, http.StatusSeeOther)
+	})
+
 	t.Run("SecureBehindHTTPS", func(t *testing.T) {
 		r := h.do(t, http.MethodPost, fmt.Sprintf("/ideas/%d/support", i.ID), url.Values{},
 			map[string]string{"X-Forwarded-Proto": "https", "User-Agent": "Secure browser"})
