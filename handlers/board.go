@@ -22,6 +22,10 @@ const boardPageSize = 20
 // maxQueryRunes bounds a search: longer is no search anyone types.
 const maxQueryRunes = 100
 
+// maxBoardPage bounds the page asked for, so that its offset cannot
+// overflow.
+const maxBoardPage = 10000
+
 // ideaCard is an idea as the public sees it: never a contact detail, and
 // the company only where its proposer let the board name it. Pages get
 // this, not db.Idea, so no template can show more.
@@ -101,7 +105,7 @@ func readBoardQuery(c echo.Context) boardQuery {
 		q.Sort = db.SortSupported
 	}
 	if n, err := strconv.Atoi(params.Get("page")); err == nil && n > 1 {
-		q.Page = n
+		q.Page = min(n, maxBoardPage)
 	}
 	return q
 }

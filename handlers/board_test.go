@@ -178,6 +178,9 @@ func TestBoardPaging(t *testing.T) {
 	beyond := h.get(t, "/ideas?page=9")
 	assertTitles(t, beyond)
 	assertContains(t, beyond, `<a href="/ideas?page=3" rel="prev">`, "Til første side")
+	huge := h.get(t, "/ideas?page=461168601842738790") // times twenty overflows
+	assertTitles(t, huge)
+	assertContains(t, huge, `<a href="/ideas?page=3" rel="prev">`)
 	assertTitles(t, h.get(t, "/ideas?page=0"), newest(44, 25)...)
 	assertTitles(t, h.get(t, "/ideas?page=-3"), newest(44, 25)...)
 
