@@ -188,7 +188,7 @@ func TestManageIdea(t *testing.T) {
 		f := validProposal()
 		r := h.post(t, "/ideas/manage/"+i.Token, f)
 		assertStatus(t, r, http.StatusConflict)
-		assertContains(t, r, "Ideen kan ikke endres lenger", `data-idea-status="published"`, `role="alert"`)
+		assertContains(t, r, "Ideen kan ikke endres etter at den er behandlet", `data-idea-status="published"`, `role="alert"`)
 		if strings.Contains(r.Body, `id="idea-form"`) {
 			t.Error("the refusal offers the edit form again")
 		}
@@ -201,7 +201,7 @@ func TestManageIdea(t *testing.T) {
 			t.Errorf("htmx refusal: HX-Retarget %q, HX-Reselect %q, want the page's main part in place",
 				hx.Header.Get("HX-Retarget"), hx.Header.Get("HX-Reselect"))
 		}
-		assertContains(t, hx, `<main id="main"`, "Ideen kan ikke endres lenger")
+		assertContains(t, hx, `<main id="main"`, "Ideen kan ikke endres etter at den er behandlet")
 	})
 
 	t.Run("Withdraw", func(t *testing.T) {
