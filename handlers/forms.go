@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -38,6 +39,19 @@ func newFormValidator() *formValidator {
 		n := fl.Field().Int()
 		return n >= db.MinSeats && n <= db.MaxSeats
 	})
+	// A Norwegian organisation number: nine digits, spaces allowed, a valid
+	// MOD11 check digit — the store's own rule.
+	v.RegisterValidation("orgnr", func(fl validator.FieldLevel) bool {
+		_, ok := db.OrgNumber(fl.Field().String())
+		return ok
+	})
+	// An idea's sector and what it seeks are the store's lists.
+	v.RegisterValidation("sector", func(fl validator.FieldLevel) bool {
+		return slices.Contains(db.Sectors, fl.Field().String())
+	})
+	v.RegisterValidation("seeking", func(fl validator.FieldLevel) bool {
+		return slices.Contains(db.Seeking, fl.Field().String())
+	})
 	return &formValidator{v: v}
 }
 
@@ -47,19 +61,22 @@ var messageArgs = map[string][]any{
 }
 
 // check validates form and records a message per failing field, unless the
-// field already has one (from reading the raw input).
+// field already has one (from reading the raw input). The message is the
+// form's own "validation.FIELD.TAG" (f.Keys), else the shared one. A
+// repeatable field's values ("seeking[1]") report on the field.
 func (fv *formValidator) check(form any, l views.Localizer, f *views.Form) {
 	var verrs validator.ValidationErrors
 	if err := fv.v.Struct(form); errors.As(err, &verrs) {
 		for _, fe := range verrs {
-			if f.Errors[fe.Field()] != "" {
+			field, _, _ := strings.Cut(fe.Field(), "[")
+			if f.Errors[field] != "" {
 				continue
 			}
-			key := "validation." + fe.Field() + "." + fe.Tag()
+			key := f.Key(l, "validation."+field+"."+fe.Tag())
 			if !l.Has(key) {
 				key = "validation.invalid"
 			}
-			f.Errors[fe.Field()] = l.T(key, messageArgs[key]...)
+			f.Errors[field] = l.T(key, messageArgs[key]...)
 		}
 	}
 }

@@ -36,6 +36,23 @@ func TestValidHTML(t *testing.T) {
 	if _, err := h.Store.Announce(ctx, "Velkommen!"); err != nil {
 		t.Fatal(err)
 	}
+	// Ideas: one pending (its edit form), one published with a request
+	// accepted and one waiting, one rejected with a reason.
+	pending := storeIdea(t, h, "Beredskapslager")
+	published := storeIdea(t, h, "Helsehus")
+	setIdeaStatus(t, h, published, db.IdeaPublished, "")
+	accepted := askToConnect(t, h, published, "Hedmark Helse AS", "ola@hedmark.example")
+	askToConnect(t, h, published, "Terningen Lager AS", "per@terningen.example")
+	if err := h.Store.DecideInterest(ctx, published.Token, accepted.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	rejected := storeIdea(t, h, "Avvist")
+	setIdeaStatus(t, h, rejected, db.IdeaRejected, "Passer ikke i år.\nPrøv igjen.")
+	badIdea := validProposal()
+	badIdea.Set("org_number", "974760674")
+	badIdea.Del("seeking")
+	badIdea.Del("consent")
+
 	dir := t.TempDir()
 	pages := map[string]response{
 		"home":         h.get(t, "/"),
@@ -49,6 +66,14 @@ func TestValidHTML(t *testing.T) {
 		"screen":       h.get(t, "/screen"),
 		"screen-event": h.get(t, "/screen?event="+h.Event.Slug+"&lang=en&theme=light"),
 		"screen-list":  h.get(t, "/screen?view=list"),
+
+		"idea-new":              h.get(t, "/ideas/new"),
+		"idea-new-errors":       h.post(t, "/ideas", badIdea),
+		"idea-manage-pending":   h.get(t, "/ideas/manage/"+pending.Token),
+		"idea-manage-edit-bad":  h.post(t, "/ideas/manage/"+pending.Token, badIdea),
+		"idea-manage-published": h.get(t, "/ideas/manage/"+published.Token+"?lang=en"),
+		"idea-manage-rejected":  h.get(t, "/ideas/manage/"+rejected.Token),
+		"idea-manage-withdraw":  h.post(t, "/ideas/manage/"+published.Token+"/withdraw", url.Values{}),
 	}
 	var files []string
 	for name, r := range pages {

@@ -159,6 +159,33 @@ type Form struct {
 	// ValidateURL, if set, is where a field posts the form when it loses
 	// focus, to have its message shown without a reload (htmx).
 	ValidateURL string
+	// Keys, if set, is the prefix of this form's own catalog keys ("idea."):
+	// a field's label, hint and messages are looked up under it first
+	// ("idea.field.email"), then without it ("field.email"), so forms share
+	// what reads the same and differ where it does not.
+	Keys string
+}
+
+// Key returns the catalog key for key ("field.email") in this form: the
+// form's own ("idea.field.email") when l has it, else the shared one.
+func (f *Form) Key(l Localizer, key string) string {
+	if f != nil && f.Keys != "" && l.Has(f.Keys+key) {
+		return f.Keys + key
+	}
+	return key
+}
+
+// Includes reports whether a repeatable field (checkboxes) holds value.
+func (f *Form) Includes(name, value string) bool {
+	if f == nil {
+		return false
+	}
+	for _, v := range f.Multi[name] {
+		if v == value {
+			return true
+		}
+	}
+	return false
 }
 
 // Value returns what was typed into a field.
@@ -203,6 +230,7 @@ type Input struct {
 	Autocomplete, InputMode, ValidateURL                         string
 	Required                                                     bool
 	MaxLength                                                    int
+	Rows                                                         int // a textarea's height in lines
 }
 
 // DescribedBy lists the ids of the hint and the message, for aria-describedby.
@@ -219,16 +247,17 @@ func (in Input) DescribedBy() string {
 
 // Input builds a field of form f for the "input" template. spec lists its
 // options, space-separated: "required", "autocomplete=email",
-// "inputmode=tel", "max=254". The label is the catalog's "field.NAME", the
-// hint "field.NAME.hint" where the catalog has one.
+// "inputmode=tel", "max=254", "rows=8" (a textarea). The label is the catalog's "field.NAME", the
+// hint "field.NAME.hint" where the catalog has one (each under the form's
+// own Keys first).
 func (p Page) Input(f *Form, name, typ, spec string) Input {
 	in := Input{
 		Name: name, Type: typ, Value: f.Value(name), Error: f.Error(name),
-		Label: p.L.T("field." + name), Optional: p.L.T("form.optional"),
-		ErrorPrefix: p.L.T("form.error_prefix"), MaxLength: 200,
+		Label: p.L.T(f.Key(p.L, "field."+name)), Optional: p.L.T("form.optional"),
+		ErrorPrefix: p.L.T("form.error_prefix"), MaxLength: 200, Rows: 3,
 	}
-	if p.L.Has("field." + name + ".hint") {
-		in.Hint = p.L.T("field." + name + ".hint")
+	if hint := f.Key(p.L, "field."+name+".hint"); p.L.Has(hint) {
+		in.Hint = p.L.T(hint)
 	}
 	if f != nil {
 		in.ValidateURL = f.ValidateURL
@@ -244,6 +273,8 @@ func (p Page) Input(f *Form, name, typ, spec string) Input {
 			in.InputMode = value
 		case "max":
 			fmt.Sscan(value, &in.MaxLength)
+		case "rows":
+			fmt.Sscan(value, &in.Rows)
 		}
 	}
 	return in
