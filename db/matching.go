@@ -31,15 +31,9 @@ func (s *Store) SupportIdea(ctx context.Context, id int64, supporters ...string)
 	var count int
 	var added bool
 	err := s.inWrite(ctx, func(tx *sql.Tx) error {
-		idea, err := s.ideaBy(ctx, tx, "i.id = ?", id)
+		idea, err := s.openIdea(ctx, tx, id)
 		if err != nil {
 			return err
-		}
-		if !idea.Public() {
-			return NotFoundf("idea.not_found", "idea %d is %s", id, idea.Status)
-		}
-		if !idea.Open() {
-			return Conflictf("idea.closed", "idea %d is %s and takes no support", id, idea.Status)
 		}
 		args := []any{id}
 		for _, k := range supporters {
@@ -70,6 +64,23 @@ func (s *Store) SupportIdea(ctx context.Context, id int64, supporters ...string)
 		return nil
 	})
 	return count, added, err
+}
+
+// openIdea returns a public idea that takes supports and connection
+// requests: one that is not on the board is not found, a realised one is
+// closed.
+func (s *Store) openIdea(ctx context.Context, tx *sql.Tx, id int64) (*Idea, error) {
+	idea, err := s.ideaBy(ctx, tx, "i.id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if !idea.Public() {
+		return nil, NotFoundf("idea.not_found", "idea %d is %s", id, idea.Status)
+	}
+	if !idea.Open() {
+		return nil, Conflictf("idea.closed", "idea %d is %s and takes nothing new", id, idea.Status)
+	}
+	return idea, nil
 }
 
 // Secret returns the hub's secret of that name, made at random on first
@@ -160,15 +171,8 @@ func (s *Store) AskToConnect(ctx context.Context, ideaID int64, in NewInterest) 
 	}
 	token := NewToken()
 	err = s.inWrite(ctx, func(tx *sql.Tx) error {
-		idea, err := s.ideaBy(ctx, tx, "i.id = ?", ideaID)
-		if err != nil {
+		if _, err := s.openIdea(ctx, tx, ideaID); err != nil {
 			return err
-		}
-		if !idea.Public() {
-			return NotFoundf("idea.not_found", "idea %d is %s", ideaID, idea.Status)
-		}
-		if !idea.Open() {
-			return Conflictf("idea.closed", "idea %d is %s and takes no requests", ideaID, idea.Status)
 		}
 		var dup int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM idea_interests WHERE idea_id = ? AND email = ? AND status <> 'declined'`,

@@ -275,7 +275,7 @@ func TestIdeaPage(t *testing.T) {
 	i := publishIdea(t, h, in)
 	r := h.get(t, fmt.Sprintf("/ideas/%d", i.ID))
 	assertStatus(t, r, http.StatusOK)
-	assertContains(t, r, `data-idea-status="published"`, "<h1>Beredskapslager</h1>", "Elverum Rør AS", "Helse og beredskap",
+	assertContains(t, r, `data-idea-status="published"`, "<h1>Beredskapslager</h1>", "Elverum Rør AS", "Både helse og beredskap",
 		"Samarbeidspartner, Finansiering", "0 støttespillere", "<p>Mer om ideen.</p><p>Og litt til.</p>",
 		`<form id="support" method="post" action="/ideas/`, `<form id="interest-form" method="post"`, `name="show_company"`)
 	for _, secret := range []string{"kari@example.no", "900 00 000", "974760673", "Kari Nordmann"} {

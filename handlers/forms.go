@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -37,6 +38,19 @@ func newFormValidator() *formValidator {
 	v.RegisterValidation("seats", func(fl validator.FieldLevel) bool {
 		n := fl.Field().Int()
 		return n >= db.MinSeats && n <= db.MaxSeats
+	})
+	// A Norwegian organisation number: nine digits, spaces allowed, a valid
+	// MOD11 check digit — the store's own rule.
+	v.RegisterValidation("orgnr", func(fl validator.FieldLevel) bool {
+		_, ok := db.OrgNumber(fl.Field().String())
+		return ok
+	})
+	// An idea's sector and what it seeks are the store's lists.
+	v.RegisterValidation("sector", func(fl validator.FieldLevel) bool {
+		return slices.Contains(db.Sectors, fl.Field().String())
+	})
+	v.RegisterValidation("seeking", func(fl validator.FieldLevel) bool {
+		return slices.Contains(db.Seeking, fl.Field().String())
 	})
 	return &formValidator{v: v}
 }

@@ -37,6 +37,23 @@ func TestValidHTML(t *testing.T) {
 	if _, err := h.Store.Announce(ctx, "Velkommen!"); err != nil {
 		t.Fatal(err)
 	}
+	// Ideas: one pending (its edit form), one published with a request
+	// accepted and one waiting, one rejected with a reason.
+	pending := storeIdea(t, h, "Beredskapslager")
+	published := storeIdea(t, h, "Helsehus")
+	setIdeaStatus(t, h, published, db.IdeaPublished, "")
+	accepted := askToConnect(t, h, published, "Hedmark Helse AS", "ola@hedmark.example")
+	askToConnect(t, h, published, "Terningen Lager AS", "per@terningen.example")
+	if err := h.Store.DecideInterest(ctx, published.Token, accepted.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	rejected := storeIdea(t, h, "Avvist")
+	setIdeaStatus(t, h, rejected, db.IdeaRejected, "Passer ikke i år.\nPrøv igjen.")
+	badIdea := validProposal()
+	badIdea.Set("org_number", "974760674")
+	badIdea.Del("seeking")
+	badIdea.Del("consent")
+
 	idea := db.NewIdea{
 		Title: "Beredskapslager", Summary: "Et felles lager.", Description: "Mer om ideen.\n\nOg litt til.",
 		Company: "Elverum Rør AS", OrgNumber: "974760673", ContactName: "Kari Nordmann", Email: "kari@example.no",
@@ -72,6 +89,26 @@ func TestValidHTML(t *testing.T) {
 	dir := t.TempDir()
 	ideaPath := fmt.Sprintf("/ideas/%d", i.ID)
 	pages := map[string]response{
+		"home":         h.get(t, "/"),
+		"home-en":      h.get(t, "/?lang=en"),
+		"events":       h.get(t, "/events"),
+		"event":        h.get(t, "/events/"+h.Event.Slug),
+		"event-errors": h.post(t, "/events/"+h.Event.Slug+"/signups", url.Values{"email": {"x"}, "seats": {"9"}}),
+		"signup":       h.get(t, "/signups/"+su.Token),
+		"privacy":      h.get(t, "/privacy"),
+		"not-found":    h.get(t, "/nowhere"),
+		"screen":       h.get(t, "/screen"),
+		"screen-event": h.get(t, "/screen?event="+h.Event.Slug+"&lang=en&theme=light"),
+		"screen-list":  h.get(t, "/screen?view=list"),
+
+		"idea-new":              h.get(t, "/ideas/new"),
+		"idea-new-errors":       h.post(t, "/ideas", badIdea),
+		"idea-manage-pending":   h.get(t, "/ideas/manage/"+pending.Token),
+		"idea-manage-edit-bad":  h.post(t, "/ideas/manage/"+pending.Token, badIdea),
+		"idea-manage-published": h.get(t, "/ideas/manage/"+published.Token+"?lang=en"),
+		"idea-manage-rejected":  h.get(t, "/ideas/manage/"+rejected.Token),
+		"idea-manage-withdraw":  h.post(t, "/ideas/manage/"+published.Token+"/withdraw", url.Values{}),
+
 		"ideas":             h.get(t, "/ideas"),
 		"ideas-filtered":    h.get(t, "/ideas?q=lager&sector=health&seeking=funding&sort=supported&page=2&lang=en"),
 		"ideas-none":        h.get(t, "/ideas?q=ingenting"),
@@ -80,17 +117,6 @@ func TestValidHTML(t *testing.T) {
 		"idea-errors":       h.post(t, ideaPath+"/interest", url.Values{"email": {"x"}, "show_company": {"maybe"}}),
 		"idea-request":      h.get(t, "/ideas/requests/"+req.Token),
 		"idea-request-wait": h.get(t, pendingReq.Header.Get("Location")),
-		"home":              h.get(t, "/"),
-		"home-en":           h.get(t, "/?lang=en"),
-		"events":            h.get(t, "/events"),
-		"event":             h.get(t, "/events/"+h.Event.Slug),
-		"event-errors":      h.post(t, "/events/"+h.Event.Slug+"/signups", url.Values{"email": {"x"}, "seats": {"9"}}),
-		"signup":            h.get(t, "/signups/"+su.Token),
-		"privacy":           h.get(t, "/privacy"),
-		"not-found":         h.get(t, "/nowhere"),
-		"screen":            h.get(t, "/screen"),
-		"screen-event":      h.get(t, "/screen?event="+h.Event.Slug+"&lang=en&theme=light"),
-		"screen-list":       h.get(t, "/screen?view=list"),
 	}
 	var files []string
 	for name, r := range pages {

@@ -190,7 +190,7 @@ func TestSupportIdea(t *testing.T) {
 		assertContains(t, r, "Ideen er ikke lenger på idétavla.")
 		r = h.supportAs(t, gone.ID, "", "Gone browser", false)
 		assertStatus(t, r, http.StatusNotFound)
-		assertContains(t, r, "Ideen finnes ikke")
+		assertContains(t, r, "Ideen finnes ikke, eller lenken er ikke lenger gyldig.")
 		pending, err := h.Store.CreateIdea(ctx, anIdea("Venter"))
 		if err != nil {
 			t.Fatal(err)

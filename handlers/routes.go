@@ -59,6 +59,18 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/signups/:token/data.json", s.signupData)
 	e.POST("/signups/:token/delete", s.eraseSignup)
 	e.GET("/erased", s.showErased)
+
+	// A business proposing an idea, and its private page (the token is
+	// the only key). /ideas/new is a literal route: Echo tries it before
+	// the board's /ideas/:id.
+	e.GET("/ideas/new", s.showNewIdea)
+	e.POST("/ideas", s.createIdea)
+	e.POST("/ideas/validate", s.validateIdea)
+	e.GET("/ideas/manage/:token", s.manageIdea)
+	e.POST("/ideas/manage/:token", s.updateIdea)
+	e.POST("/ideas/manage/:token/withdraw", s.withdrawIdea)
+	e.POST("/ideas/manage/:token/requests/:id/accept", s.acceptInterest)
+	e.POST("/ideas/manage/:token/requests/:id/decline", s.declineInterest)
 	return e
 }
 

@@ -85,6 +85,22 @@ func (c *screenClient) quiet(d time.Duration) {
 
 var activityID = regexp.MustCompile(`<li id="activity-(\d+)"`)
 
+// otherWriter begins a write transaction on the test database through a
+// connection of its own, as another process would.
+func (h *testHub) otherWriter(tb testing.TB) *sql.Tx {
+	tb.Helper()
+	raw, err := sql.Open("sqlite3", "file:"+h.DBPath+"?_txlock=immediate&_busy_timeout=5000")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	tx, err := raw.Begin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tx
+}
+
 func signupAs(tb testing.TB, h *testHub, name, org, show string) *db.Signup {
 	tb.Helper()
 	su, err := h.Store.CreateSignup(context.Background(), h.Event.Slug, db.NewSignup{
@@ -239,15 +255,7 @@ func TestScreenSocket(t *testing.T) {
 		c := dialScreen(t, h.URL, "")
 		c.next()
 		// Another writer inserts a feed row and rolls back.
-		raw, err := sql.Open("sqlite3", "file:"+h.DBPath+"?_txlock=immediate&_busy_timeout=5000")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer raw.Close()
-		tx, err := raw.Begin()
-		if err != nil {
-			t.Fatal(err)
-		}
+		tx := h.otherWriter(t)
 		if _, err := tx.Exec(`INSERT INTO activity (kind, text, created_at) VALUES ('announcement', 'rolled back', 0)`); err != nil {
 			t.Fatal(err)
 		}

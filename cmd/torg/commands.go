@@ -42,7 +42,7 @@ var commands = []command{
 	{name: "event publish", args: "SLUG", nargs: 1, summary: "publish a draft or undo a cancellation", flags: eventStatusFlags(db.EventPublished)},
 	{name: "event list", summary: "list events, one a line: slug, start, seats taken/capacity, waiting, status", flags: eventListFlags},
 	{name: "kpi set", args: "KEY VALUE", nargs: 2, summary: "set a counter shown on the home page and the screen", flags: kpiSetFlags},
-	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + ") or its default language (" + db.SettingDefaultLang + ": nb or en, the live screen's)", flags: siteSetFlags},
+	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + ") its default language (" + db.SettingDefaultLang + ": nb or en, the live screen's) or whether ideas are published on arrival (" + db.SettingIdeasPublishAtOnce + ": yes or no)", flags: siteSetFlags},
 	{name: "feed announce", args: "TEXT", nargs: 1, summary: "put an announcement on every live screen", flags: feedAnnounceFlags},
 	{name: "feed hide", args: "ID", nargs: 1, summary: "take a feed item off every live screen (its id is in the screen's HTML: activity-ID)", flags: feedHideFlags},
 	{name: "idea list", summary: "list ideas, one a line: id, status, date, company, supports, title", flags: ideaListFlags},
@@ -289,8 +289,12 @@ func siteSetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) err
 			if !views.SupportedLanguage(args[1]) {
 				return fmt.Errorf("%s is one of %s (got %q)", db.SettingDefaultLang, strings.Join(views.Languages, ", "), args[1])
 			}
+		case args[0] == db.SettingIdeasPublishAtOnce:
+			if args[1] != "yes" && args[1] != "no" {
+				return fmt.Errorf("%s is yes or no (got %q)", db.SettingIdeasPublishAtOnce, args[1])
+			}
 		case !db.KnownSetting(args[0]):
-			known := append(slices.Clone(db.SettingKeys), db.SettingDefaultLang)
+			known := append(slices.Clone(db.SettingKeys), db.SettingDefaultLang, db.SettingIdeasPublishAtOnce)
 			return fmt.Errorf("unknown setting %q (one of %s)", args[0], strings.Join(known, ", "))
 		}
 		return env.store.SetSetting(ctx, args[0], args[1])

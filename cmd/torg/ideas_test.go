@@ -46,6 +46,14 @@ func TestIdeaCommands(t *testing.T) {
 	if !strings.HasPrefix(out, id(0)+"\tconnected\t") || strings.Contains(out, "Velferdsteknologi") {
 		t.Fatalf("idea list (the board): %q", out)
 	}
+	t.Run("PublishAtOnce", func(t *testing.T) {
+		if code, _, errOut := torg(t, dbPath, "site", "set", "ideas_publish_at_once", "maybe"); code != 1 || !strings.Contains(errOut, "yes or no") {
+			t.Fatalf("site set ideas_publish_at_once maybe: %d %q", code, errOut)
+		}
+		if code, _, errOut := torg(t, dbPath, "site", "set", "ideas_publish_at_once", "yes"); code != 0 {
+			t.Fatalf("site set ideas_publish_at_once yes: %q", errOut)
+		}
+	})
 	t.Run("ErrRefused", func(t *testing.T) {
 		for _, args := range [][]string{
 			{"idea", "reject", id(0)},              // no reason

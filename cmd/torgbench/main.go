@@ -5,6 +5,7 @@
 //	torgbench hello -addr 127.0.0.1:PORT              a bare Echo "hello" server
 //	torgbench seed -db FILE                           the demo programme plus a huge event, prints its slug
 //	torgbench profile -addr A -db FILE -cpuprofile F  torg's handlers, as "torg serve" wires them, under a CPU profile
+//	torgbench seed-ideas -db FILE [-n 5000]            N published ideas in Norwegian, for bench/ideas.sh
 //
 // See docs/performance.md for what the numbers mean.
 package main
@@ -34,7 +35,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: torgbench bare-sqlite|hello|seed|profile [flags]")
+		fmt.Fprintln(os.Stderr, "usage: torgbench bare-sqlite|hello|seed|profile|seed-ideas [flags]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -49,6 +50,8 @@ func main() {
 		err = seed(ctx, args)
 	case "profile":
 		err = profile(ctx, args)
+	case "seed-ideas":
+		err = seedIdeas(ctx, args)
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}
