@@ -39,12 +39,11 @@ type screenChannel struct {
 	counters db.ScreenCounters
 	snapshot *websocket.PreparedMessage // items and counters; nil when stale
 
-	// This advance's changes, rendered one after another: each screen gets
-	// them as one message, so a new item and the counters it moved cost
-	// one write per screen.
-	out     bytes.Buffer
-	changes int
-	resync  bool // too many changes at once: send the snapshot instead
+	// This advance's messages, not yet sent: one per feed change, and the
+	// counters it moved in the same message, so a new item costs one
+	// write per screen.
+	out    []*bytes.Buffer
+	resync bool // too many changes at once: send the snapshot instead
 }
 
 // shows reports whether a feed item belongs on this channel's screens.
@@ -306,49 +305,55 @@ func (h *Hub) updateCounters(ctx context.Context, ch *screenChannel) {
 	h.queue(ch, "screen-counters", screenData{Counters: counters, Changed: changed, Event: ch.event})
 }
 
-// queue renders a change for a channel's screens. A burst of more changes
-// than a client may lag behind is sent as one snapshot instead.
+// queue renders a change for a channel's screens: a feed change as a
+// message of its own, the counters as part of the last message. A burst
+// of more messages than a client may lag behind is sent as one snapshot
+// instead.
 func (h *Hub) queue(ch *screenChannel, fragment string, data screenData) {
 	ch.snapshot = nil
 	if ch.resync {
 		return
 	}
-	err := h.render(&ch.out, ch.key, fragment, data)
+	if fragment != "screen-counters" || len(ch.out) == 0 {
+		ch.out = append(ch.out, new(bytes.Buffer))
+	}
+	err := h.render(ch.out[len(ch.out)-1], ch.key, fragment, data)
 	if err != nil {
 		h.log.Error("hub: render", "err", err, "fragment", fragment)
 	}
-	if ch.changes++; err != nil || ch.changes > sendBuffer/2 {
-		ch.out.Reset()
-		ch.resync = true
+	if err != nil || len(ch.out) > sendBuffer/2 {
+		ch.out, ch.resync = nil, true
 	}
 }
 
-// flush sends a channel's changes, as one message, to each of its
-// clients. A client whose buffer is full cannot keep up: it is dropped
-// (and will reconnect to a fresh snapshot) rather than slow the others.
+// flush sends a channel's messages to each of its clients. A client whose
+// buffer is full cannot keep up: it is dropped (and will reconnect to a
+// fresh snapshot) rather than slow the others down.
 func (h *Hub) flush(ch *screenChannel) {
-	var msg *websocket.PreparedMessage
-	var err error
-	switch {
-	case ch.resync:
-		err = h.prepareSnapshot(ch)
-		msg = ch.snapshot
-	case ch.out.Len() > 0:
-		msg, err = websocket.NewPreparedMessage(websocket.TextMessage, ch.out.Bytes())
-	default:
-		return
+	var msgs []*websocket.PreparedMessage
+	if ch.resync {
+		if err := h.prepareSnapshot(ch); err != nil {
+			h.log.Error("hub: render snapshot", "err", err)
+		} else {
+			msgs = append(msgs, ch.snapshot)
+		}
 	}
-	ch.out.Reset()
-	ch.changes, ch.resync = 0, false
-	if err != nil {
-		h.log.Error("hub: prepare a message", "err", err)
-		return
+	for _, b := range ch.out {
+		msg, err := websocket.NewPreparedMessage(websocket.TextMessage, b.Bytes())
+		if err != nil {
+			h.log.Error("hub: prepare a message", "err", err)
+			continue
+		}
+		msgs = append(msgs, msg)
 	}
-	for c := range ch.clients {
-		select {
-		case c.send <- msg:
-		default:
-			h.drop(ch, c, websocket.CloseTryAgainLater)
+	ch.out, ch.resync = nil, false
+	for _, msg := range msgs {
+		for c := range ch.clients {
+			select {
+			case c.send <- msg:
+			default:
+				h.drop(ch, c, websocket.CloseTryAgainLater)
+			}
 		}
 	}
 }
