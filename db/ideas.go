@@ -411,63 +411,57 @@ type IdeaFilter struct {
 }
 
 // ListIdeas returns the ideas that match f and how many match in all.
+// The board (no Status) is searched in the index kept in memory; an
+// organiser's list of one status is read afresh and filtered the same way.
 func (s *Store) ListIdeas(ctx context.Context, f IdeaFilter) ([]*Idea, int, error) {
-	where := []string{`i.status IN ('published', 'connected', 'realised')`}
-	var args []any
-	if f.Status != "" {
-		where, args = []string{`i.status = ?`}, []any{f.Status}
+	var idx *ideaIndex
+	var err error
+	if f.Status == "" {
+		idx, err = s.boardIndex(ctx)
+	} else {
+		idx, err = s.readIndex(ctx, `i.status = ?`, f.Status)
 	}
-	switch f.Sector {
-	case "":
-	case "health", "preparedness":
-		// An idea for both sectors is one for each of them.
-		where, args = append(where, `i.sector IN (?, 'both')`), append(args, f.Sector)
-	default:
-		where, args = append(where, `i.sector = ?`), append(args, f.Sector)
-	}
-	if len(f.Seeking) > 0 {
-		where = append(where, `i.id IN (SELECT idea_id FROM idea_seeking WHERE what IN (?`+strings.Repeat(", ?", len(f.Seeking)-1)+`))`)
-		for _, s := range f.Seeking {
-			args = append(args, s)
-		}
-	}
-	// A word inside a compound ("lager" in "beredskapslager") is found
-	// because LIKE matches anywhere in the folded text; FTS4 matches only
-	// whole words or their beginnings.
-	for _, word := range strings.Fields(fold(f.Query)) {
-		where = append(where, `i.search_text LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+likeEscaper.Replace(word)+"%")
-	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM ideas i WHERE `+cond, args...).Scan(&total); err != nil {
-		return nil, 0, Internal(err)
-	}
-	order := `coalesce(i.published_at, i.created_at) DESC, i.id DESC`
-	if f.Sort == SortSupported {
-		order = `i.supports DESC, ` + order
-	}
-	q := `SELECT ` + ideaColumns + ` FROM ideas i WHERE ` + cond + ` ORDER BY ` + order
-	if f.Limit > 0 {
-		q += fmt.Sprintf(` LIMIT %d OFFSET %d`, f.Limit, max(f.Offset, 0))
-	}
-	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, 0, Internal(err)
+		return nil, 0, err
+	}
+	page, total := idx.match(f)
+	ideas, err := s.ideasByID(ctx, page)
+	return ideas, total, err
+}
+
+// ideasByID reads the ideas with these ids, in the order given.
+func (s *Store) ideasByID(ctx context.Context, ids []int64) ([]*Idea, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+ideaColumns+` FROM ideas i WHERE i.id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, Internal(err)
 	}
 	defer rows.Close()
-	var out []*Idea
+	byID := map[int64]*Idea{}
 	for rows.Next() {
 		i, err := scanIdea(rows)
 		if err != nil {
-			return nil, 0, Internal(err)
+			return nil, Internal(err)
 		}
-		out = append(out, i)
+		byID[i.ID] = i
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, Internal(err)
+		return nil, Internal(err)
 	}
-	return out, total, nil
+	out := make([]*Idea, 0, len(ids))
+	for _, id := range ids {
+		if i := byID[id]; i != nil {
+			out = append(out, i)
+		}
+	}
+	return out, nil
 }
 
 // PublishedIdeas counts the ideas on the board: published, connected and
@@ -480,5 +474,3 @@ func (s *Store) PublishedIdeas(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

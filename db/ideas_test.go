@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -335,5 +336,53 @@ func TestListIdeas(t *testing.T) {
 		if err != nil || total != tc.want {
 			t.Errorf("%s: %d, %v; want %d", tc.name, total, err, tc.want)
 		}
+	}
+}
+
+// TestBoardIndexFollowsChanges: the board's search index in memory is
+// read again after any change to an idea, made here or by another process
+// (a second store on the same file), remembered words included.
+func TestBoardIndexFollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "torg.db")
+	s, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	first := MustCreateIdea(t, s, "Beredskapslager")
+	if _, err := s.SetIdeaStatus(ctx, first.ID, db.IdeaPublished, ""); err != nil {
+		t.Fatal(err)
+	}
+	search := func(want int) {
+		t.Helper()
+		if _, total, err := s.ListIdeas(ctx, db.IdeaFilter{Query: "lager"}); err != nil || total != want {
+			t.Fatalf("search for lager: %d, %v; want %d", total, err, want)
+		}
+	}
+	search(1)
+	other, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	second, err := other.CreateIdea(ctx, newIdea("Matlager"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	search(1) // pending: not on the board
+	if _, err := other.SetIdeaStatus(ctx, second.ID, db.IdeaPublished, ""); err != nil {
+		t.Fatal(err)
+	}
+	search(2)
+	if _, err := other.WithdrawIdea(ctx, first.Token); err != nil {
+		t.Fatal(err)
+	}
+	search(1)
+	if _, _, err := other.SupportIdea(ctx, second.ID, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if ideas, _, _ := s.ListIdeas(ctx, db.IdeaFilter{Sort: db.SortSupported}); len(ideas) != 1 || ideas[0].Supports != 1 {
+		t.Fatalf("after a support elsewhere: %+v", ideas)
 	}
 }

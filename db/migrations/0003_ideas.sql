@@ -73,3 +73,17 @@ CREATE TABLE secrets (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
 );
+
+-- ideas_revision moves with every change to an idea or what it seeks,
+-- whichever process makes it, so the board's search index in memory knows
+-- when to read the ideas again (db/ideaindex.go).
+CREATE TABLE ideas_revision (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    value INTEGER NOT NULL
+);
+INSERT INTO ideas_revision (id, value) VALUES (1, 0);
+CREATE TRIGGER ideas_changed_insert AFTER INSERT ON ideas BEGIN UPDATE ideas_revision SET value = value + 1; END;
+CREATE TRIGGER ideas_changed_update AFTER UPDATE ON ideas BEGIN UPDATE ideas_revision SET value = value + 1; END;
+CREATE TRIGGER ideas_changed_delete AFTER DELETE ON ideas BEGIN UPDATE ideas_revision SET value = value + 1; END;
+CREATE TRIGGER idea_seeking_changed_insert AFTER INSERT ON idea_seeking BEGIN UPDATE ideas_revision SET value = value + 1; END;
+CREATE TRIGGER idea_seeking_changed_delete AFTER DELETE ON idea_seeking BEGIN UPDATE ideas_revision SET value = value + 1; END;
