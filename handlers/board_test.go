@@ -333,7 +333,7 @@ func TestIdeaPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		r = h.get(t, fmt.Sprintf("/ideas/%d?lang=en", i.ID))
-		assertContains(t, r, `<span class="badge badge--realised">Realised</span>`, "no longer takes support")
+		assertContains(t, r, `<span class="badge badge--realised">Realised</span>`, "no longer open to support")
 		if strings.Contains(r.Body, `<form id="support"`) || strings.Contains(r.Body, `<form id="interest-form"`) {
 			t.Error("a realised idea offers support or requests")
 		}

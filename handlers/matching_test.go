@@ -279,7 +279,7 @@ func TestAskToConnect(t *testing.T) {
 		page := h.get(t, loc)
 		assertStatus(t, page, http.StatusOK)
 		assertContains(t, page, `data-interest-status="pending"`, "Forespørselen er sendt", "Beredskapslager", "Elverum Rør AS",
-			"Sykehuset Innlandet", "ola@sykehuset.example", "Ja, med navn", "Ta vare på lenken")
+			"Sykehuset Innlandet", "ola@sykehuset.example", "Ja, vis navnet", "Ta vare på lenken")
 		for h, want := range map[string]string{"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"} {
 			if got := page.Header.Get(h); got != want {
 				t.Errorf("request page %s: %q, want %q", h, got, want)
@@ -297,7 +297,7 @@ func TestAskToConnect(t *testing.T) {
 		f.Set("email", "OLA@sykehuset.example")
 		r := h.post(t, action, f)
 		assertStatus(t, r, http.StatusConflict)
-		assertContains(t, r, "har allerede bedt om å bli koblet sammen")
+		assertContains(t, r, "Det er allerede sendt en forespørsel om denne ideen")
 		assertInvalid(t, r.Body, "email")
 		if strings.Contains(r.Body, token) {
 			t.Error("the answer shows the first request's link")
@@ -357,12 +357,12 @@ func TestAskToConnect(t *testing.T) {
 		}
 		r := h.post(t, fmt.Sprintf("/ideas/%d/interest", done.ID), validInterest())
 		assertStatus(t, r, http.StatusConflict)
-		assertContains(t, r, "Ideen er realisert og tar ikke lenger imot støtte eller forespørsler om samarbeid.")
+		assertContains(t, r, "Ideen er realisert og tar ikke lenger imot støtte eller forespørsler om kontakt.")
 		f := validInterest()
 		f.Set("email", "sen@example.no")
 		r = h.do(t, http.MethodPost, fmt.Sprintf("/ideas/%d/interest", done.ID), f, map[string]string{"HX-Request": "true"})
 		assertStatus(t, r, http.StatusConflict)
-		assertContains(t, r, `<p id="interest-form" class="notice" role="status">Ideen tar ikke lenger imot støtte eller forespørsler om samarbeid.</p>`)
+		assertContains(t, r, `<p id="interest-form" class="notice" role="status">Ideen tar ikke lenger imot støtte eller forespørsler om kontakt.</p>`)
 
 		gone := publishIdea(t, h, anIdea("Trukket"))
 		if _, err := h.Store.WithdrawIdea(ctx, gone.Token); err != nil {
