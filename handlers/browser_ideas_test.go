@@ -117,7 +117,9 @@ func TestBrowserIdeaSupport(t *testing.T) {
 	eval[chromedp.Void](b, `window.__marker = 1`)
 	b.do("focus the button", chromedp.Focus(chromedp.ID("support-button")))
 	b.press("\r")
-	b.waitFor("the supported button", `document.getElementById("support-button").textContent.trim() === "Støttet (1)"`)
+	// Until htmx has settled the swapped form, a second press would be an
+	// ordinary submit: wait for the settle, as a person's second look does.
+	b.waitFor("the supported button", `document.getElementById("support-button").textContent.trim() === "Støttet (1)" && !document.querySelector(".htmx-added, .htmx-settling, .htmx-swapping")`)
 	if got := eval[string](b, `document.getElementById("support-status").textContent`); got != "Takk for støtten!" {
 		t.Errorf("notice %q", got)
 	}
