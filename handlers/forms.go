@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"net/http"
 	"reflect"
 	"regexp"
 	"slices"
@@ -177,4 +178,27 @@ func (s *Server) bindSignup(c echo.Context, slug string) (*views.Form, *db.NewSi
 		Name: form.Name, Email: form.Email, Phone: form.Phone, Organization: form.Organization,
 		Diet: form.Diet, Seats: form.Seats, ShowName: form.ShowName, Lang: l.Lang,
 	}, nil
+}
+
+// seeOther answers a form that worked: 303 to target, or for htmx an
+// HX-Redirect there (htmx would follow a 303 itself and swap the whole
+// page into the form).
+func (s *Server) seeOther(c echo.Context, target string) error {
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", target)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
+
+// onlyTriggeringField keeps the message of the field that lost focus (htmx
+// names it in HX-Trigger-Name) and drops the others: a form checked as the
+// person moves through it marks only what they have just left.
+func onlyTriggeringField(c echo.Context, f *views.Form) {
+	field := c.Request().Header.Get("HX-Trigger-Name")
+	for name := range f.Errors {
+		if name != field {
+			delete(f.Errors, name)
+		}
+	}
 }

@@ -202,22 +202,6 @@ func (s *Server) validateIdea(c echo.Context) error {
 	if _, err := s.bindIdea(c, f); err != nil {
 		return err
 	}
-	field := c.Request().Header.Get("HX-Trigger-Name")
-	for name := range f.Errors {
-		if name != field {
-			delete(f.Errors, name)
-		}
-	}
+	onlyTriggeringField(c, f)
 	return s.renderIdeaForm(c, http.StatusOK, f)
-}
-
-// seeOther answers a form that worked: 303 to target, or for htmx an
-// HX-Redirect there (htmx would follow a 303 itself and swap the whole
-// page into the form).
-func (s *Server) seeOther(c echo.Context, target string) error {
-	if isHTMX(c) {
-		c.Response().Header().Set("HX-Redirect", target)
-		return c.NoContent(http.StatusOK)
-	}
-	return c.Redirect(http.StatusSeeOther, target)
 }

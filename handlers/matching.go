@@ -221,12 +221,7 @@ func (s *Server) createInterest(c echo.Context) error {
 	default:
 		return err
 	}
-	target := "/ideas/requests/" + req.Token
-	if isHTMX(c) {
-		c.Response().Header().Set("HX-Redirect", target)
-		return c.NoContent(http.StatusOK)
-	}
-	return c.Redirect(http.StatusSeeOther, target)
+	return s.seeOther(c, "/ideas/requests/"+req.Token)
 }
 
 // validateInterest checks the request form as a field loses focus (htmx)
@@ -244,12 +239,7 @@ func (s *Server) validateInterest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	field := c.Request().Header.Get("HX-Trigger-Name")
-	for name := range form.Errors {
-		if name != field {
-			delete(form.Errors, name)
-		}
-	}
+	onlyTriggeringField(c, form)
 	return s.renderInterestForm(c, http.StatusOK, idea, form)
 }
 

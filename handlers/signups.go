@@ -51,12 +51,7 @@ func (s *Server) createSignup(c echo.Context) error {
 	default:
 		return err
 	}
-	target := "/signups/" + su.Token
-	if isHTMX(c) {
-		c.Response().Header().Set("HX-Redirect", target)
-		return c.NoContent(http.StatusOK)
-	}
-	return c.Redirect(http.StatusSeeOther, target)
+	return s.seeOther(c, "/signups/"+su.Token)
 }
 
 // validateSignup checks the form as a field loses focus (htmx) and answers
@@ -72,12 +67,7 @@ func (s *Server) validateSignup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	field := c.Request().Header.Get("HX-Trigger-Name")
-	for name := range form.Errors {
-		if name != field {
-			delete(form.Errors, name)
-		}
-	}
+	onlyTriggeringField(c, form)
 	return s.renderSignupForm(c, http.StatusOK, e, form)
 }
 
