@@ -20,6 +20,11 @@ type demoProgramme struct {
 		Label string `json:"label"`
 		Value int    `json:"value"`
 	} `json:"kpis"`
+	Ideas []struct {
+		NewIdea
+		Status   string `json:"status"`
+		Supports int    `json:"supports"`
+	} `json:"ideas"`
 	Events []struct {
 		Title       string `json:"title"`
 		Kind        string `json:"kind"`
@@ -102,6 +107,24 @@ func (s *Store) SeedDemo(ctx context.Context) (bool, error) {
 			if _, err := s.CreateSignup(ctx, e.Slug, NewSignup{
 				Name: p.Name, Email: email, Organization: p.Organization, Seats: 1 + i%2, ShowName: p.ShowName,
 			}); err != nil {
+				return false, err
+			}
+		}
+	}
+	for _, di := range prog.Ideas {
+		idea, err := s.CreateIdea(ctx, di.NewIdea)
+		if err != nil {
+			return false, fmt.Errorf("demo idea %q: %w", di.Title, err)
+		}
+		for _, status := range map[string][]string{
+			IdeaPublished: {IdeaPublished}, IdeaConnected: {IdeaPublished, IdeaConnected},
+		}[di.Status] {
+			if _, err := s.SetIdeaStatus(ctx, idea.ID, status, ""); err != nil {
+				return false, err
+			}
+		}
+		for i := range di.Supports {
+			if _, _, err := s.SupportIdea(ctx, idea.ID, fmt.Sprintf("demo-%d", i)); err != nil {
 				return false, err
 			}
 		}

@@ -76,18 +76,18 @@ func (i *Idea) Open() bool { return i.Status == IdeaPublished || i.Status == Ide
 
 // NewIdea is what a business submits; the handler has validated it.
 type NewIdea struct {
-	Title       string
-	Summary     string
-	Description string
-	Company     string
-	OrgNumber   string
-	ContactName string
-	Email       string
-	Phone       string
-	Sector      string
-	Seeking     []string
-	ShowCompany bool
-	Lang        string
+	Title       string   `json:"title"`
+	Summary     string   `json:"summary"`
+	Description string   `json:"description"`
+	Company     string   `json:"company"`
+	OrgNumber   string   `json:"org_number"`
+	ContactName string   `json:"contact_name"`
+	Email       string   `json:"email"`
+	Phone       string   `json:"phone"`
+	Sector      string   `json:"sector"`
+	Seeking     []string `json:"seeking"`
+	ShowCompany bool     `json:"show_company"`
+	Lang        string   `json:"lang"`
 }
 
 // OrgNumber checks a Norwegian organisation number (organisasjonsnummer):

@@ -102,6 +102,21 @@ func TestMainServesDemo(t *testing.T) {
 	if !strings.Contains(string(body), "venteliste") {
 		t.Fatal("the demo has no full event with a waiting list")
 	}
+	// The board shows the demo's published ideas, not the pending one.
+	resp, err = http.Get(m.URL() + "/ideas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"Felles beredskapslager", "Digital hjemmeoppfølging", "Øvelse for hjemmetjenesten"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the demo board lacks %q", want)
+		}
+	}
+	if strings.Contains(string(body), "Droner til leting") {
+		t.Error("the demo board shows a pending idea")
+	}
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
