@@ -30,22 +30,22 @@ const maxBoardPage = 10000
 // the company only where its proposer let the board name it. Pages get
 // this, not db.Idea, so no template can show more.
 type ideaCard struct {
-	ID         int64
-	Title      string
-	Summary    string
-	Paragraphs []string // the description
-	Company    string   // "" unless the proposer allowed it
-	Sector     string
-	Seeking    []string
-	Status     string
-	Supports   int
-	Published  time.Time
-	Open       bool // takes supports and requests
+	ID          int64
+	Title       string
+	Summary     string
+	Description string
+	Company     string // "" unless the proposer allowed it
+	Sector      string
+	Seeking     []string
+	Status      string
+	Supports    int
+	Published   time.Time
+	Open        bool // takes supports and requests
 }
 
 func publicCard(i *db.Idea) ideaCard {
 	card := ideaCard{
-		ID: i.ID, Title: i.Title, Summary: i.Summary, Paragraphs: paragraphs(i.Description),
+		ID: i.ID, Title: i.Title, Summary: i.Summary, Description: i.Description,
 		Sector: i.Sector, Seeking: i.Seeking, Status: i.Status, Supports: i.Supports, Open: i.Open(),
 	}
 	if i.ShowCompany {
@@ -67,7 +67,11 @@ func publicCards(ideas []*db.Idea) []ideaCard {
 	return out
 }
 
-// paragraphs splits a text at its blank lines.
+// Paragraphs is the description split where the proposer left a blank
+// line; only the idea's own page shows it, so the board never splits.
+func (c ideaCard) Paragraphs() []string { return paragraphs(c.Description) }
+
+// paragraphs splits a description (an event's, an idea's) at blank lines.
 func paragraphs(text string) []string {
 	var out []string
 	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {

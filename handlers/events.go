@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -95,15 +94,9 @@ type eventPage struct {
 
 func (s *Server) eventPageData(e *db.Event, form *views.Form) eventPage {
 	now := s.store.Now()
-	var paragraphs []string
-	for _, p := range strings.Split(strings.ReplaceAll(e.Description, "\r\n", "\n"), "\n\n") {
-		if p = strings.TrimSpace(p); p != "" {
-			paragraphs = append(paragraphs, p)
-		}
-	}
 	return eventPage{
 		Event:      eventView{Event: e, Past: e.Started(now)},
-		Paragraphs: paragraphs,
+		Paragraphs: paragraphs(e.Description),
 		Open:       e.Open(now),
 		Full:       e.SeatsLeft() == 0,
 		Form:       form,

@@ -160,11 +160,7 @@ func (s *Server) bindSignup(c echo.Context, slug string) (*views.Form, *db.NewSi
 	if err != nil {
 		seats = 0 // fails the seats rule with its message
 	}
-	consent := false
-	switch strings.ToLower(f.Values["consent"]) {
-	case "yes", "on", "true", "1":
-		consent = true
-	}
+	consent := ticked(f.Values["consent"])
 	form := signupForm{
 		Name: f.Values["name"], Email: f.Values["email"], Phone: f.Values["phone"],
 		Organization: f.Values["organization"], Diet: f.Values["diet"], Seats: seats,
@@ -201,4 +197,14 @@ func onlyTriggeringField(c echo.Context, f *views.Form) {
 			delete(f.Errors, name)
 		}
 	}
+}
+
+// ticked reads a checkbox: browsers send "on" unless it has a value, and
+// clients may send yes, true or 1.
+func ticked(value string) bool {
+	switch strings.ToLower(value) {
+	case "yes", "on", "true", "1":
+		return true
+	}
+	return false
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -100,11 +99,8 @@ func (s *Server) bindIdea(c echo.Context, f *views.Form) (*db.NewIdea, error) {
 	if f.Values["show_company"] == "" {
 		f.Values["show_company"] = "no" // a client that leaves it out: not by name
 	}
-	consent := !slices.Contains(f.Order, "consent") // an edit: given with the idea
-	switch strings.ToLower(f.Values["consent"]) {
-	case "yes", "on", "true", "1":
-		consent = true
-	}
+	// An edit has no consent field: it was given with the idea.
+	consent := !slices.Contains(f.Order, "consent") || ticked(f.Values["consent"])
 	form := ideaForm{
 		Title: f.Values["title"], Summary: f.Values["summary"], Description: f.Values["description"],
 		Sector: f.Values["sector"], Seeking: seeking, Company: f.Values["company"], OrgNumber: f.Values["org_number"],
