@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"time"
 
@@ -104,23 +105,27 @@ func isHTMX(c echo.Context) bool {
 // render answers with a whole page, or with the named fragment of it when
 // htmx asked for one.
 func (s *Server) render(c echo.Context, status int, page, fragment string, p views.Page) error {
-	body, err := s.renderBytes(c, page, fragment, p)
-	if err != nil {
+	buf := views.GetBuffer()
+	defer views.PutBuffer(buf) // HTMLBlob has written it when it returns
+	if err := s.renderTo(buf, c, page, fragment, p); err != nil {
 		return err
 	}
-	return c.HTMLBlob(status, body)
+	return c.HTMLBlob(status, buf.Bytes())
 }
 
+// renderBytes renders into bytes of their own, for a cache to keep.
 func (s *Server) renderBytes(c echo.Context, page, fragment string, p views.Page) ([]byte, error) {
-	c.Response().Header().Add("Vary", "HX-Request")
 	var buf bytes.Buffer
-	var err error
-	if fragment != "" && isHTMX(c) {
-		err = s.views.Fragment(&buf, page, fragment, p)
-	} else {
-		err = s.views.Page(&buf, page, p)
-	}
+	err := s.renderTo(&buf, c, page, fragment, p)
 	return buf.Bytes(), err
+}
+
+func (s *Server) renderTo(w io.Writer, c echo.Context, page, fragment string, p views.Page) error {
+	c.Response().Header().Add("Vary", "HX-Request")
+	if fragment != "" && isHTMX(c) {
+		return s.views.Fragment(w, page, fragment, p)
+	}
+	return s.views.Page(w, page, p)
 }
 
 // cachedPage answers a public page from the cache while nothing was written

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -98,12 +99,34 @@ func (r *Renderer) Fragment(w io.Writer, page, name string, data any) error {
 	if !ok {
 		return fmt.Errorf("no page %q", page)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+	buf := GetBuffer()
+	defer PutBuffer(buf)
+	if err := t.ExecuteTemplate(buf, name, data); err != nil {
 		return fmt.Errorf("render %s/%s: %w", page, name, err)
 	}
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// buffers are reused between renders: a page is tens of kilobytes, and
+// growing a new buffer to that size for every request is most of what a
+// busy hub leaves for the garbage collector.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer: a buffer grown larger than this (a rare huge page) is
+// left to the garbage collector rather than kept.
+const maxPooledBuffer = 1 << 20
+
+// GetBuffer returns an empty buffer from the pool; give it back with
+// PutBuffer once nothing refers to its bytes.
+func GetBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+// PutBuffer returns buf to the pool.
+func PutBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuffer {
+		buf.Reset()
+		buffers.Put(buf)
+	}
 }
 
 // Site is what every page says about the initiative running this hub.
