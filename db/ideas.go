@@ -411,9 +411,21 @@ type IdeaFilter struct {
 }
 
 // ListIdeas returns the ideas that match f and how many match in all.
-// The board (no Status) is searched in the index kept in memory; an
-// organiser's list of one status is read afresh and filtered the same way.
 func (s *Store) ListIdeas(ctx context.Context, f IdeaFilter) ([]*Idea, int, error) {
+	ids, total, err := s.MatchIdeas(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	ideas, err := s.IdeasByID(ctx, ids)
+	return ideas, total, err
+}
+
+// MatchIdeas returns the ids of f's page of the ideas that match f, in f's
+// order, and how many match in all. The board (no Status) is searched in
+// the index kept in memory; an organiser's list of one status is read
+// afresh and filtered the same way. The board reads the ideas themselves
+// only where it has no card of them rendered already.
+func (s *Store) MatchIdeas(ctx context.Context, f IdeaFilter) ([]int64, int, error) {
 	var idx *ideaIndex
 	var err error
 	if f.Status == "" {
@@ -424,13 +436,13 @@ func (s *Store) ListIdeas(ctx context.Context, f IdeaFilter) ([]*Idea, int, erro
 	if err != nil {
 		return nil, 0, err
 	}
-	page, total := idx.match(f)
-	ideas, err := s.ideasByID(ctx, page)
-	return ideas, total, err
+	ids, total := idx.match(f)
+	return ids, total, nil
 }
 
-// ideasByID reads the ideas with these ids, in the order given.
-func (s *Store) ideasByID(ctx context.Context, ids []int64) ([]*Idea, error) {
+// IdeasByID reads the ideas with these ids, in the order given; an id
+// that is not found is left out.
+func (s *Store) IdeasByID(ctx context.Context, ids []int64) ([]*Idea, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -57,14 +59,6 @@ func publicCard(i *db.Idea) ideaCard {
 		card.Published = i.CreatedAt
 	}
 	return card
-}
-
-func publicCards(ideas []*db.Idea) []ideaCard {
-	out := make([]ideaCard, len(ideas))
-	for n, i := range ideas {
-		out[n] = publicCard(i)
-	}
-	return out
 }
 
 // Paragraphs is the description split where the proposer left a blank
@@ -173,11 +167,11 @@ func (q boardQuery) Seeks(what string) bool { return slices.Contains(q.Seeking, 
 // boardPage is the board's data.
 type boardPage struct {
 	Query            boardQuery
-	Ideas            []ideaCard
+	Ideas            template.HTML // their cards (ideaCards)
 	Total            int
 	Page, Pages      int
 	PrevURL, NextURL string
-	Sectors, Seeking []string // the filter's choices
+	Filter           template.HTML // the filter's choices (boardFilter)
 	// OOB: rendered for htmx, which swaps the list in place; the result
 	// count, a live region outside the list, is updated out of band so a
 	// screen reader hears it.
@@ -196,8 +190,7 @@ func (s *Server) listIdeas(c echo.Context) error {
 		h.Set("HX-Push-Url", q.URL(q.Page))
 	}
 	build := func() (views.Page, error) {
-		ctx := c.Request().Context()
-		ideas, total, err := s.store.ListIdeas(ctx, db.IdeaFilter{
+		cards, total, err := s.ideaCards(c, db.IdeaFilter{
 			Sector: q.Sector, Seeking: q.Seeking, Query: q.Q, Sort: q.Sort,
 			Limit: boardPageSize, Offset: (q.Page - 1) * boardPageSize,
 		})
@@ -205,9 +198,9 @@ func (s *Server) listIdeas(c echo.Context) error {
 			return views.Page{}, err
 		}
 		data := boardPage{
-			Query: q, Ideas: publicCards(ideas), Total: total, Page: q.Page,
-			Pages:   max(1, (total+boardPageSize-1)/boardPageSize),
-			Sectors: db.Sectors, Seeking: db.Seeking, OOB: isHTMX(c),
+			Query: q, Ideas: cards, Total: total, Page: q.Page,
+			Pages: max(1, (total+boardPageSize-1)/boardPageSize),
+			OOB:   isHTMX(c),
 		}
 		if q.Page > 1 {
 			data.PrevURL = q.URL(min(q.Page-1, data.Pages))
@@ -216,6 +209,11 @@ func (s *Server) listIdeas(c echo.Context) error {
 			data.NextURL = q.URL(q.Page + 1)
 		}
 		l := s.localizer(c)
+		if !data.OOB {
+			if data.Filter, err = s.boardFilter(l, q); err != nil {
+				return views.Page{}, err
+			}
+		}
 		title := l.T("ideas.title")
 		if q.Page > 1 {
 			title = l.T("ideas.title_page", title, q.Page)
@@ -237,6 +235,32 @@ func (s *Server) listIdeas(c echo.Context) error {
 		return s.render(c, http.StatusOK, "ideas", "idea-results", p)
 	}
 	return s.cachedQueryPage(c, q.Values(q.Page).Encode(), "ideas", "idea-results", build)
+}
+
+// filterKey is one state of the board's filter choices in one language.
+type filterKey struct{ lang, sector, seeking, sort string }
+
+// maxFilters bounds the filter choices kept: every state of them (5
+// sectors, 64 sets of sought things, 2 orders) in two languages fits.
+const maxFilters = 2 * 5 * 64 * 2
+
+// boardFilter renders the filter's choices with q's marked, or takes them
+// from the cache: they depend on nothing stored, so they are kept under
+// revision 0 for as long as the hub runs.
+func (s *Server) boardFilter(l views.Localizer, q boardQuery) (template.HTML, error) {
+	key := filterKey{l.Lang, q.Sector, strings.Join(q.Seeking, ","), q.Sort}
+	if piece, ok := s.filters.get(0, key); ok {
+		return piece, nil
+	}
+	q.Q = "" // the choices never show the search
+	var buf bytes.Buffer
+	if err := s.views.Fragment(&buf, "ideas", "idea-filter-choices",
+		map[string]any{"L": l, "Query": q, "Sectors": db.Sectors, "Seeking": db.Seeking}); err != nil {
+		return "", err
+	}
+	piece := template.HTML(buf.String()) // html/template's own escaped output
+	s.filters.put(0, key, piece)
+	return piece, nil
 }
 
 // ideaID reads the id of /ideas/{id}: a positive number written plainly,

@@ -363,3 +363,52 @@ func TestHomeIdeas(t *testing.T) {
 	assertTitles(t, r, "Idé nummer 3", "Idé nummer 2", "Idé nummer 1")
 	assertContains(t, r, "<dt>Publiserte ideer</dt><dd>4</dd>", "<dt>Bedrifter koblet sammen</dt><dd>2</dd>", `href="/ideas"`)
 }
+
+// TestBoardCardsFollowChanges: a card is rendered once and kept, so a
+// search must still show what the idea is now: its supports, its badge,
+// its leaving the board; each language keeps its own card, and the
+// filter's kept choices mark what each address asks for.
+func TestBoardCardsFollowChanges(t *testing.T) {
+	h := newTestHub(t)
+	ctx := context.Background()
+	idea := publishIdea(t, h, anIdea("Beredskapslager i Elverum"))
+	search := "/ideas?q=lager"
+	assertContains(t, h.get(t, search), "0 støttespillere")
+	assertContains(t, h.get(t, search+"&lang=en"), "0 supporters")
+
+	if _, _, err := h.Store.SupportIdea(ctx, idea.ID, "a"); err != nil {
+		t.Fatal(err)
+	}
+	assertContains(t, h.get(t, search+"&lang=nb"), "1 støttespiller")
+	assertContains(t, h.get(t, search+"&lang=en"), "1 supporter")
+
+	if _, err := h.Store.SetIdeaStatus(ctx, idea.ID, db.IdeaConnected, ""); err != nil {
+		t.Fatal(err)
+	}
+	assertContains(t, h.get(t, search+"&lang=nb"), `<span class="badge badge--connected">`)
+
+	// The filter's choices are kept too: each address gets its own marks.
+	for _, tc := range []struct {
+		query  string
+		marked []string
+	}{
+		{search + "&sector=health", []string{`value="health" checked`}},
+		{search + "&sector=preparedness&seeking=partner", []string{`value="preparedness" checked`, `value="partner" checked`}},
+		{search, []string{`id="sector" value="" checked`}},
+	} {
+		r := h.get(t, tc.query)
+		assertContains(t, r, tc.marked...)
+		if n := strings.Count(r.Body, " checked"); n != len(tc.marked) {
+			t.Errorf("%s: %d choices marked, want %d", tc.query, n, len(tc.marked))
+		}
+	}
+
+	if _, err := h.Store.WithdrawIdea(ctx, idea.Token); err != nil {
+		t.Fatal(err)
+	}
+	r := h.get(t, search)
+	assertTitles(t, r)
+	if strings.Contains(r.Body, "Beredskapslager i Elverum") {
+		t.Error("a withdrawn idea's kept card is still on the board")
+	}
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"html/template"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -50,15 +51,15 @@ func (s *Server) showHome(c echo.Context) error {
 		}
 		counters := homeCounters{UpcomingEvents: len(upcoming), Signups: all.Signups,
 			Ideas: all.Ideas, Connected: all.Connected, KPIs: all.KPIs}
-		ideas, _, err := s.store.ListIdeas(ctx, db.IdeaFilter{Sort: db.SortNewest, Limit: homeIdeas})
+		ideas, _, err := s.ideaCards(c, db.IdeaFilter{Sort: db.SortNewest, Limit: homeIdeas})
 		if err != nil {
 			return views.Page{}, err
 		}
 		return s.page(c, "", struct {
 			Events   []eventView
-			Ideas    []ideaCard
+			Ideas    template.HTML // their cards (ideaCards)
 			Counters homeCounters
-		}{viewEvents(upcoming[:min(len(upcoming), 3)], s.store.Now()), publicCards(ideas), counters}), nil
+		}{viewEvents(upcoming[:min(len(upcoming), 3)], s.store.Now()), ideas, counters}), nil
 	})
 }
 

@@ -26,15 +26,17 @@ type Config struct {
 
 // Server holds everything the handlers use. It is built once by New.
 type Server struct {
-	cfg    Config
-	store  *db.Store
-	views  *views.Renderer
-	assets *static.Assets
-	log    *slog.Logger
-	echo   *echo.Echo
-	pages  *pageCache
-	valid  *formValidator
-	hub    *Hub
+	cfg     Config
+	store   *db.Store
+	views   *views.Renderer
+	assets  *static.Assets
+	log     *slog.Logger
+	echo    *echo.Echo
+	pages   *pageCache
+	cards   *fragmentCache[cardKey]
+	filters *fragmentCache[filterKey]
+	valid   *formValidator
+	hub     *Hub
 }
 
 // New builds the server and its route table.
@@ -51,13 +53,15 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:    cfg,
-		store:  store,
-		views:  renderer,
-		assets: assets,
-		log:    logger,
-		pages:  newPageCache(512),
-		valid:  newFormValidator(),
+		cfg:     cfg,
+		store:   store,
+		views:   renderer,
+		assets:  assets,
+		log:     logger,
+		pages:   newPageCache(512),
+		cards:   newFragmentCache[cardKey](maxCards),
+		filters: newFragmentCache[filterKey](maxFilters),
+		valid:   newFormValidator(),
 	}
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
 	s.echo = s.routes()
