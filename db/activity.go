@@ -144,8 +144,10 @@ func (s *Store) Announce(ctx context.Context, text string) (int64, error) {
 		if err != nil {
 			return Internal(err)
 		}
-		id, err = res.LastInsertId()
-		return err
+		if id, err = res.LastInsertId(); err != nil {
+			return Internal(err)
+		}
+		return s.audit(ctx, tx, "feed.announce", itoa(id), nil, map[string]string{"text": text})
 	})
 	return id, err
 }
@@ -155,8 +157,11 @@ func (s *Store) Announce(ctx context.Context, text string) (int64, error) {
 func (s *Store) HideActivity(ctx context.Context, id int64) error {
 	return s.inWrite(ctx, func(tx *sql.Tx) error {
 		n, err := s.hideItems(ctx, tx, `id = ?`, id)
-		if err != nil || n > 0 {
+		if err != nil {
 			return err
+		}
+		if n > 0 {
+			return s.audit(ctx, tx, "feed.hide", itoa(id), map[string]bool{"visible": true}, map[string]bool{"visible": false})
 		}
 		var exists int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM activity WHERE id = ? AND kind IN `+feedKinds, id).Scan(&exists); err != nil {

@@ -133,8 +133,10 @@ func (s *Store) CreateEvent(ctx context.Context, in NewEvent) (*Event, error) {
 		if err != nil {
 			return Internal(err)
 		}
-		id, err = res.LastInsertId()
-		return err
+		if id, err = res.LastInsertId(); err != nil {
+			return Internal(err)
+		}
+		return s.audit(ctx, tx, "event.create", slug, nil, in)
 	})
 	if err != nil {
 		return nil, err
@@ -295,6 +297,9 @@ func (s *Store) SetCapacity(ctx context.Context, slug string, capacity int, acto
 			capacity, s.Now().Unix(), e.ID); err != nil {
 			return Internal(err)
 		}
+		if err := s.audit(ctx, tx, "event.capacity", slug, map[string]int{"capacity": e.Capacity}, map[string]int{"capacity": capacity}); err != nil {
+			return err
+		}
 		return s.promoteWaiting(ctx, tx, e.ID, ReasonCapacity, actor)
 	})
 	if err != nil {
@@ -311,17 +316,19 @@ func (s *Store) SetEventStatus(ctx context.Context, slug, status string) error {
 		return Invalidf("event.status_unknown", "unknown status %q", status)
 	}
 	return s.inWrite(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE events SET status = ?, updated_at = ? WHERE slug = ?`, status, s.Now().Unix(), slug)
+		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
 		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET status = ?, updated_at = ? WHERE id = ?`, status, s.Now().Unix(), e.ID); err != nil {
 			return Internal(err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return NotFoundf("event.not_found", "no event %s", slug)
-		}
 		if status == EventCancelled {
-			_, err = s.hideItems(ctx, tx, `kind = 'signup' AND event_id = (SELECT id FROM events WHERE slug = ?)`, slug)
+			if _, err := s.hideItems(ctx, tx, `kind = 'signup' AND event_id = ?`, e.ID); err != nil {
+				return err
+			}
 		}
-		return err
+		return s.audit(ctx, tx, "event.status", slug, map[string]string{"status": e.Status}, map[string]string{"status": status})
 	})
 }
 

@@ -289,7 +289,18 @@ func (s *Store) SetIdeaStatus(ctx context.Context, id int64, status, reason stri
 	if status == IdeaWithdrawn {
 		return nil, Invalidf("idea.withdraw_is_owners", "only the proposer withdraws an idea")
 	}
-	err = s.inWrite(ctx, func(tx *sql.Tx) error { return s.moveIdea(ctx, tx, id, status, reason) })
+	err = s.inWrite(ctx, func(tx *sql.Tx) error {
+		before, err := s.ideaBy(ctx, tx, "i.id = ?", id)
+		if err != nil {
+			return err
+		}
+		if err := s.moveIdea(ctx, tx, id, status, reason); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "idea.status", itoa(id),
+			map[string]string{"status": before.Status, "reason": before.Reason},
+			map[string]string{"status": status, "reason": reason})
+	})
 	if err != nil {
 		return nil, err
 	}

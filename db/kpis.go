@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -30,6 +31,15 @@ func (s *Store) SetKPI(ctx context.Context, key string, value int, label string)
 		return err
 	}
 	return s.inWrite(ctx, func(tx *sql.Tx) error {
+		var before any // nil for a new figure
+		var oldLabel string
+		var oldValue int
+		switch err := tx.QueryRowContext(ctx, `SELECT label, value FROM kpis WHERE key = ?`, key).Scan(&oldLabel, &oldValue); {
+		case err == nil:
+			before = map[string]any{"label": oldLabel, "value": oldValue}
+		case !errors.Is(err, sql.ErrNoRows):
+			return Internal(err)
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO kpis (key, label, value, position, updated_at)
 			VALUES (?, ?, ?, (SELECT coalesce(max(position), 0) + 1 FROM kpis), ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at,
@@ -38,7 +48,11 @@ func (s *Store) SetKPI(ctx context.Context, key string, value int, label string)
 		if err != nil {
 			return Internal(err)
 		}
-		return nil
+		newLabel := coalesceLabel(label, key)
+		if before != nil && label == "" {
+			newLabel = oldLabel
+		}
+		return s.audit(ctx, tx, "kpi.set", key, before, map[string]any{"label": newLabel, "value": value})
 	})
 }
 

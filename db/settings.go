@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"maps"
 	"strings"
 )
@@ -110,11 +111,15 @@ func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 		return err
 	}
 	return s.inWrite(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-		if err != nil {
+		var before string
+		err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&before)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return Internal(err)
 		}
-		return nil
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+			return Internal(err)
+		}
+		return s.audit(ctx, tx, "setting.set", key, map[string]string{"value": before}, map[string]string{"value": value})
 	})
 }

@@ -95,6 +95,8 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 		}
 		defer store.Close()
 		env.store = store
+		// What an organiser does from the shell is audited as the command line's.
+		ctx = db.WithActor(ctx, db.ActorCLI)
 	}
 	if err := action(ctx, env, args); err != nil {
 		fmt.Fprintf(stderr, "torg %s: %v\n", cmd.name, err)
