@@ -95,3 +95,9 @@ func Internal(err error) error {
 	}
 	return &Error{Code: EINTERNAL, Key: "error.internal", Err: err}
 }
+
+// invalidField reports input the rules refuse, naming the field it is about
+// so that a form can mark it.
+func invalidField(field, key, format string, args ...any) error {
+	return &Error{Code: EINVALID, Key: key, Field: field, Detail: fmt.Sprintf(format, args...)}
+}

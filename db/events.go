@@ -81,67 +81,89 @@ const DefaultCapacity = 50
 
 // CreateEvent stores a new event under a readable, unique slug.
 func (s *Store) CreateEvent(ctx context.Context, in NewEvent) (*Event, error) {
-	var err error
-	if in.Title, err = CheckText("title", strings.TrimSpace(in.Title), Line); err != nil {
+	in, err := checkEvent(in)
+	if err != nil {
 		return nil, err
 	}
-	if in.Title == "" {
-		return nil, Invalidf("event.title_required", "an event needs a title")
-	}
-	if in.Place, err = CheckText("place", strings.TrimSpace(in.Place), Line); err != nil {
-		return nil, err
-	}
-	if in.Description, err = CheckText("description", strings.TrimSpace(in.Description), Lines); err != nil {
-		return nil, err
-	}
-	if in.Kind == "" {
-		in.Kind = KindMeeting
-	}
-	if !contains(Kinds, in.Kind) {
-		return nil, Invalidf("event.kind_unknown", "unknown kind %q (one of %s)", in.Kind, strings.Join(Kinds, ", "))
-	}
-	if in.Status == "" {
-		in.Status = EventPublished
-	}
-	if !contains([]string{EventDraft, EventPublished, EventCancelled}, in.Status) {
-		return nil, Invalidf("event.status_unknown", "unknown status %q", in.Status)
-	}
-	if in.StartsAt.IsZero() {
-		return nil, Invalidf("event.starts_required", "an event needs a start time")
-	}
-	if in.EndsAt.IsZero() {
-		in.EndsAt = in.StartsAt.Add(2 * time.Hour)
-	}
-	if in.EndsAt.Before(in.StartsAt) {
-		return nil, Invalidf("event.ends_before_start", "the event ends before it starts")
-	}
-	if in.Capacity < 0 {
-		return nil, Invalidf("event.capacity_negative", "capacity cannot be negative")
-	}
-	now := s.Now().Unix()
 	var id int64
 	err = s.inWrite(ctx, func(tx *sql.Tx) error {
-		slug, err := uniqueSlug(ctx, tx, Slugify(in.Title)+"-"+in.StartsAt.In(Oslo).Format("2006-01-02"))
-		if err != nil {
+		var slug string
+		if id, slug, err = s.insertEvent(ctx, tx, in); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO events
-			(slug, title, description, kind, place, starts_at, ends_at, capacity, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			slug, in.Title, in.Description, in.Kind, in.Place,
-			in.StartsAt.Unix(), in.EndsAt.Unix(), in.Capacity, in.Status, now, now)
-		if err != nil {
-			return Internal(err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return Internal(err)
-		}
-		return s.audit(ctx, tx, "event.create", slug, nil, in)
+		return s.audit(ctx, tx, "event.create", slug, nil, eventRecord(in))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.eventBy(ctx, s.write, "e.id = ?", id)
+}
+
+// checkEvent is the one check of an event's fields, for a new event, an
+// edited one and a copy alike. It returns them as they are to be stored
+// (trimmed, defaults filled in); each refusal names the field it is about.
+func checkEvent(in NewEvent) (NewEvent, error) {
+	var err error
+	if in.Title, err = CheckText("title", strings.TrimSpace(in.Title), Line); err != nil {
+		return in, err
+	}
+	if in.Title == "" {
+		return in, invalidField("title", "event.title_required", "an event needs a title")
+	}
+	if in.Place, err = CheckText("place", strings.TrimSpace(in.Place), Line); err != nil {
+		return in, err
+	}
+	if in.Description, err = CheckText("description", strings.TrimSpace(in.Description), Lines); err != nil {
+		return in, err
+	}
+	if in.Kind == "" {
+		in.Kind = KindMeeting
+	}
+	if !contains(Kinds, in.Kind) {
+		return in, invalidField("kind", "event.kind_unknown", "unknown kind %q (one of %s)", in.Kind, strings.Join(Kinds, ", "))
+	}
+	if in.Status == "" {
+		in.Status = EventPublished
+	}
+	if !contains([]string{EventDraft, EventPublished, EventCancelled}, in.Status) {
+		return in, invalidField("status", "event.status_unknown", "unknown status %q", in.Status)
+	}
+	if in.StartsAt.IsZero() {
+		return in, invalidField("starts", "event.starts_required", "an event needs a start time")
+	}
+	if in.EndsAt.IsZero() {
+		in.EndsAt = in.StartsAt.Add(2 * time.Hour)
+	}
+	if in.EndsAt.Before(in.StartsAt) {
+		return in, invalidField("ends", "event.ends_before_start", "the event ends before it starts")
+	}
+	if in.Capacity < 0 {
+		return in, invalidField("capacity", "event.capacity_negative", "capacity cannot be negative")
+	}
+	return in, nil
+}
+
+// insertEvent stores a checked event in tx under a slug made from its
+// title and date, and returns its id and slug.
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, in NewEvent) (int64, string, error) {
+	slug, err := uniqueSlug(ctx, tx, Slugify(in.Title)+"-"+in.StartsAt.In(Oslo).Format("2006-01-02"))
+	if err != nil {
+		return 0, "", err
+	}
+	now := s.Now().Unix()
+	res, err := tx.ExecContext(ctx, `INSERT INTO events
+		(slug, title, description, kind, place, starts_at, ends_at, capacity, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		slug, in.Title, in.Description, in.Kind, in.Place,
+		in.StartsAt.Unix(), in.EndsAt.Unix(), in.Capacity, in.Status, now, now)
+	if err != nil {
+		return 0, "", Internal(err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, "", Internal(err)
+	}
+	return id, slug, nil
 }
 
 func uniqueSlug(ctx context.Context, tx *sql.Tx, base string) (string, error) {
@@ -281,7 +303,7 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
 // already confirmed is refused: nobody loses a seat they were promised.
 func (s *Store) SetCapacity(ctx context.Context, slug string, capacity int, actor string) (*Event, error) {
 	if capacity < 0 {
-		return nil, Invalidf("event.capacity_negative", "capacity cannot be negative")
+		return nil, invalidField("capacity", "event.capacity_negative", "capacity cannot be negative")
 	}
 	var id int64
 	err := s.inWrite(ctx, func(tx *sql.Tx) error {
@@ -289,8 +311,8 @@ func (s *Store) SetCapacity(ctx context.Context, slug string, capacity int, acto
 		if err != nil {
 			return err
 		}
-		if capacity < e.SeatsTaken {
-			return Invalidf("event.capacity_below_taken", "%d seats are already confirmed", e.SeatsTaken)
+		if err := checkCapacity(e, capacity); err != nil {
+			return err
 		}
 		id = e.ID
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET capacity = ?, updated_at = ? WHERE id = ?`,
@@ -308,17 +330,225 @@ func (s *Store) SetCapacity(ctx context.Context, slug string, capacity int, acto
 	return s.eventBy(ctx, s.write, "e.id = ?", id)
 }
 
+// checkCapacity is the foundation's rule for a new capacity of e: nobody
+// loses a seat they were promised, so it may not go below the confirmed
+// seats; and a cancelled event's capacity stays as it is, since raising it
+// would give people seats at an event that will not take place.
+func checkCapacity(e *Event, capacity int) error {
+	switch {
+	case capacity == e.Capacity:
+		return nil
+	case capacity < 0:
+		return invalidField("capacity", "event.capacity_negative", "capacity cannot be negative")
+	case capacity < e.SeatsTaken:
+		return invalidField("capacity", "event.capacity_below_taken", "%d seats are already confirmed", e.SeatsTaken)
+	case e.Cancelled():
+		return invalidField("capacity", "event.capacity_cancelled", "event %s is cancelled", e.Slug)
+	}
+	return nil
+}
+
+// EventChanges is what an organiser changes in an event; a nil field is
+// left as it is. The slug never changes: it is in links people keep.
+type EventChanges struct {
+	Title       *string
+	Description *string
+	Kind        *string
+	Place       *string
+	StartsAt    *time.Time
+	EndsAt      *time.Time // nil with a new StartsAt: the event keeps its length
+	Capacity    *int
+}
+
+// UpdateEvent changes an event's fields. The rules are those of a new
+// event (checkEvent) and of SetCapacity: raising the capacity moves the
+// waiting list up in order, lowering it below the confirmed seats is
+// refused. A start moved into the past is refused; an event already past
+// keeps its time unless a new one is given. Changing the time or place of
+// a published event that people signed up for is allowed. Only what
+// changed is written and audited; a change to nothing writes nothing.
+func (s *Store) UpdateEvent(ctx context.Context, slug string, ch EventChanges) (*Event, error) {
+	var id int64
+	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
+		if err != nil {
+			return err
+		}
+		id = e.ID
+		in := NewEvent{Title: e.Title, Description: e.Description, Kind: e.Kind, Place: e.Place,
+			StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: e.Capacity, Status: e.Status}
+		set := func(field *string, v *string) {
+			if v != nil {
+				*field = *v
+			}
+		}
+		set(&in.Title, ch.Title)
+		set(&in.Description, ch.Description)
+		set(&in.Kind, ch.Kind)
+		set(&in.Place, ch.Place)
+		if ch.StartsAt != nil {
+			in.StartsAt = *ch.StartsAt
+			if ch.EndsAt == nil && !in.StartsAt.IsZero() {
+				in.EndsAt = in.StartsAt.Add(e.EndsAt.Sub(e.StartsAt))
+			}
+		}
+		if ch.EndsAt != nil {
+			in.EndsAt = *ch.EndsAt
+		}
+		if ch.Capacity != nil {
+			in.Capacity = *ch.Capacity
+		}
+		if in, err = checkEvent(in); err != nil {
+			return err
+		}
+		if in.StartsAt.Unix() != e.StartsAt.Unix() && in.StartsAt.Before(s.Now()) {
+			return invalidField("starts", "event.starts_past", "the new start %s has passed", in.StartsAt.In(Oslo).Format("2006-01-02 15:04"))
+		}
+		if err := checkCapacity(e, in.Capacity); err != nil {
+			return err
+		}
+		before, after := eventChanges(e, in)
+		if len(after) == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET title = ?, description = ?, kind = ?, place = ?,
+			starts_at = ?, ends_at = ?, capacity = ?, updated_at = ? WHERE id = ?`,
+			in.Title, in.Description, in.Kind, in.Place, in.StartsAt.Unix(), in.EndsAt.Unix(), in.Capacity,
+			s.Now().Unix(), e.ID); err != nil {
+			return Internal(err)
+		}
+		if err := s.audit(ctx, tx, "event.update", slug, before, after); err != nil {
+			return err
+		}
+		// Issue 10: when the time or place of a published event with live
+		// signups changes, the people signed up are to be told by e-mail;
+		// queue that mail here, in this transaction (an outbox row), so
+		// it goes out exactly when the change is committed.
+		if in.Capacity > e.Capacity {
+			return s.promoteWaiting(ctx, tx, e.ID, ReasonCapacity, ActorFrom(ctx))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.eventBy(ctx, s.write, "e.id = ?", id)
+}
+
+// eventChanges returns, for the audit log, the fields in which in differs
+// from e: their old values and their new ones.
+func eventChanges(e *Event, in NewEvent) (before, after map[string]any) {
+	before, after = map[string]any{}, map[string]any{}
+	diff := func(name string, was, is any) {
+		if was != is {
+			before[name], after[name] = was, is
+		}
+	}
+	diff("title", e.Title, in.Title)
+	diff("description", e.Description, in.Description)
+	diff("kind", e.Kind, in.Kind)
+	diff("place", e.Place, in.Place)
+	diff("starts", auditTime(e.StartsAt), auditTime(in.StartsAt))
+	diff("ends", auditTime(e.EndsAt), auditTime(in.EndsAt))
+	diff("capacity", e.Capacity, in.Capacity)
+	return before, after
+}
+
+// auditTime writes a time as an organiser reads it: in Oslo, to the
+// second, with its offset.
+func auditTime(t time.Time) string { return t.In(Oslo).Format(time.RFC3339) }
+
+// eventRecord is an event's fields as the audit log keeps them.
+func eventRecord(in NewEvent) map[string]any {
+	return map[string]any{
+		"title": in.Title, "description": in.Description, "kind": in.Kind, "place": in.Place,
+		"starts": auditTime(in.StartsAt), "ends": auditTime(in.EndsAt), "capacity": in.Capacity, "status": in.Status,
+	}
+}
+
+// DuplicateEvent copies an event to a new start: "the same breakfast next
+// month". The copy keeps the title, description, kind, place, length and
+// capacity, and is a draft with its own slug, to be checked and published;
+// it has none of the original's signups. The new start may not be in the
+// past.
+func (s *Store) DuplicateEvent(ctx context.Context, slug string, startsAt time.Time) (*Event, error) {
+	if startsAt.IsZero() {
+		return nil, invalidField("starts", "event.starts_required", "the copy needs a start time")
+	}
+	if startsAt.Before(s.Now()) {
+		return nil, invalidField("starts", "event.starts_past", "the start %s has passed", startsAt.In(Oslo).Format("2006-01-02 15:04"))
+	}
+	var id int64
+	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
+		if err != nil {
+			return err
+		}
+		in, err := checkEvent(NewEvent{Title: e.Title, Description: e.Description, Kind: e.Kind, Place: e.Place,
+			StartsAt: startsAt, EndsAt: startsAt.Add(e.EndsAt.Sub(e.StartsAt)), Capacity: e.Capacity, Status: EventDraft})
+		if err != nil {
+			return err
+		}
+		var copySlug string
+		if id, copySlug, err = s.insertEvent(ctx, tx, in); err != nil {
+			return err
+		}
+		after := eventRecord(in)
+		after["from"] = slug
+		return s.audit(ctx, tx, "event.duplicate", copySlug, nil, after)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.eventBy(ctx, s.write, "e.id = ?", id)
+}
+
+// DeleteEvent deletes a draft nobody has signed up for. Anything else is
+// refused: a published or cancelled event has been seen and is cancelled
+// instead, and signups are people's own records.
+func (s *Store) DeleteEvent(ctx context.Context, slug string) error {
+	return s.inWrite(ctx, func(tx *sql.Tx) error {
+		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
+		if err != nil {
+			return err
+		}
+		if e.Status != EventDraft {
+			return Conflictf("event.delete_not_draft", "event %s is %s; only a draft can be deleted", slug, e.Status)
+		}
+		var signups int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM signups WHERE event_id = ?`, e.ID).Scan(&signups); err != nil {
+			return Internal(err)
+		}
+		if signups > 0 {
+			return Conflictf("event.delete_has_signups", "event %s has %d signups", slug, signups)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id = ?`, e.ID); err != nil {
+			return Internal(err)
+		}
+		return s.audit(ctx, tx, "event.delete", slug, eventRecord(NewEvent{Title: e.Title, Description: e.Description,
+			Kind: e.Kind, Place: e.Place, StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: e.Capacity, Status: e.Status}), nil)
+	})
+}
+
 // SetEventStatus publishes, cancels or hides an event. A cancelled event's
 // signups leave the live screen: nobody is announced for an event that
-// will not take place (publishing it again does not bring them back).
+// will not take place (publishing it again does not bring them back). An
+// event people are signed up for cannot go back to being a draft, which
+// would hide it from them. Setting the status it has changes nothing.
 func (s *Store) SetEventStatus(ctx context.Context, slug, status string) error {
 	if !contains([]string{EventDraft, EventPublished, EventCancelled}, status) {
-		return Invalidf("event.status_unknown", "unknown status %q", status)
+		return invalidField("status", "event.status_unknown", "unknown status %q", status)
 	}
 	return s.inWrite(ctx, func(tx *sql.Tx) error {
 		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
 		if err != nil {
 			return err
+		}
+		if e.Status == status {
+			return nil
+		}
+		if status == EventDraft && e.SeatsTaken+e.Waiting > 0 {
+			return Conflictf("event.draft_has_signups", "event %s has signups", slug)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET status = ?, updated_at = ? WHERE id = ?`, status, s.Now().Unix(), e.ID); err != nil {
 			return Internal(err)

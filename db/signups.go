@@ -32,6 +32,12 @@ const (
 	ReasonCancel   = "cancel"
 	ReasonCapacity = "capacity" // seats freed by an organiser raising capacity
 	ReasonFreed    = "freed"    // seats freed by a cancellation
+	// ReasonOrganiser: an organiser cancelled the signup; the history's
+	// note holds the reason they gave.
+	ReasonOrganiser = "organiser"
+	// ReasonMoved: an organiser moved the signup in the waiting line; the
+	// note says from which place to which ("3 → 1").
+	ReasonMoved = "moved"
 )
 
 // Who changed a signup, as written to its history.
@@ -211,10 +217,17 @@ func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
-const signupColumns = `s.id, s.event_id, s.token, s.name, s.email, s.phone, s.organization, s.diet, s.seats,
+// lineOf is the SQL for a signup's key in its event's waiting line, the
+// signups table being under alias t: the key an organiser's move gave it,
+// or else its id, so that the line is the order of signup until someone
+// is moved (migrations/0006_programme.sql). The waiting list is always
+// read in this order.
+func lineOf(t string) string { return "coalesce(" + t + ".queue_line, " + t + ".id)" }
+
+var signupColumns = `s.id, s.event_id, s.token, s.name, s.email, s.phone, s.organization, s.diet, s.seats,
 	s.show_name, s.status, s.lang, s.consent_at, s.checked_in_at, s.created_at, s.updated_at,
 	CASE WHEN s.status = 'waiting' THEN
-		(SELECT count(*) FROM signups w WHERE w.event_id = s.event_id AND w.status = 'waiting' AND w.id <= s.id)
+		(SELECT count(*) FROM signups w WHERE w.event_id = s.event_id AND w.status = 'waiting' AND ` + lineOf("w") + ` <= ` + lineOf("s") + `)
 	ELSE 0 END`
 
 func scanSignup(row interface{ Scan(...any) error }) (*Signup, error) {
@@ -252,20 +265,7 @@ func (s *Store) SignupByToken(ctx context.Context, token string) (*Signup, error
 
 // ListSignups returns an event's signups in creation order.
 func (s *Store) ListSignups(ctx context.Context, eventID int64) ([]*Signup, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+signupColumns+` FROM signups s WHERE s.event_id = ? ORDER BY s.id`, eventID)
-	if err != nil {
-		return nil, Internal(err)
-	}
-	defer rows.Close()
-	var out []*Signup
-	for rows.Next() {
-		su, err := scanSignup(rows)
-		if err != nil {
-			return nil, Internal(err)
-		}
-		out = append(out, su)
-	}
-	return out, rows.Err()
+	return s.querySignups(ctx, s.read, `s.event_id = ? ORDER BY s.id`, eventID)
 }
 
 // CancelSignup cancels a confirmed signup or takes a waiting one off the
@@ -281,22 +281,29 @@ func (s *Store) CancelSignup(ctx context.Context, token, actor string) (*Signup,
 		if su.Status == StatusCancelled {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE signups SET status = 'cancelled', updated_at = ? WHERE id = ?`,
-			s.Now().Unix(), su.ID); err != nil {
-			return Internal(err)
-		}
-		if err := s.recordHistory(ctx, tx, su.ID, su.Status, StatusCancelled, ReasonCancel, actor); err != nil {
-			return err
-		}
-		if _, err := s.hideItems(ctx, tx, `signup_id = ?`, su.ID); err != nil {
-			return err
-		}
-		return s.promoteWaiting(ctx, tx, su.EventID, ReasonFreed, ActorSystem)
+		return s.cancelSignup(ctx, tx, su, ReasonCancel, "", actor)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.signupBy(ctx, s.write, token)
+}
+
+// cancelSignup cancels a live signup in tx, whoever asks: the change goes
+// to its history, its feed items leave every screen, and the waiting list
+// moves up into the seats it freed.
+func (s *Store) cancelSignup(ctx context.Context, tx *sql.Tx, su *Signup, reason, note, actor string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE signups SET status = 'cancelled', updated_at = ? WHERE id = ?`,
+		s.Now().Unix(), su.ID); err != nil {
+		return Internal(err)
+	}
+	if err := s.recordHistoryNote(ctx, tx, su.ID, su.Status, StatusCancelled, reason, note, actor); err != nil {
+		return err
+	}
+	if _, err := s.hideItems(ctx, tx, `signup_id = ?`, su.ID); err != nil {
+		return err
+	}
+	return s.promoteWaiting(ctx, tx, su.EventID, ReasonFreed, ActorSystem)
 }
 
 // promoteWaiting confirms, in line order, every waiting signup whose seats
@@ -312,7 +319,8 @@ func (s *Store) promoteWaiting(ctx context.Context, tx *sql.Tx, eventID int64, r
 	if free <= 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, seats FROM signups WHERE event_id = ? AND status = 'waiting' ORDER BY id`, eventID)
+	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.seats FROM signups s WHERE s.event_id = ? AND s.status = 'waiting'
+		ORDER BY `+lineOf("s"), eventID)
 	if err != nil {
 		return Internal(err)
 	}
@@ -354,12 +362,18 @@ type HistoryEntry struct {
 	FromStatus string    `json:"from_status"`
 	ToStatus   string    `json:"to_status"`
 	Reason     string    `json:"reason"`
+	Note       string    `json:"note"` // what an organiser wrote about it
 	Actor      string    `json:"actor"`
 }
 
 func (s *Store) recordHistory(ctx context.Context, tx *sql.Tx, signupID int64, from, to, reason, actor string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO signup_history (signup_id, at, from_status, to_status, reason, actor)
-		VALUES (?, ?, ?, ?, ?, ?)`, signupID, s.Now().Unix(), from, to, reason, actor)
+	return s.recordHistoryNote(ctx, tx, signupID, from, to, reason, "", actor)
+}
+
+// recordHistoryNote records a change with what the organiser wrote about it.
+func (s *Store) recordHistoryNote(ctx context.Context, tx *sql.Tx, signupID int64, from, to, reason, note, actor string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO signup_history (signup_id, at, from_status, to_status, reason, note, actor)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, signupID, s.Now().Unix(), from, to, reason, note, actor)
 	if err != nil {
 		return Internal(err)
 	}
@@ -368,7 +382,7 @@ func (s *Store) recordHistory(ctx context.Context, tx *sql.Tx, signupID int64, f
 
 // SignupHistory returns a signup's changes, oldest first.
 func (s *Store) SignupHistory(ctx context.Context, signupID int64) ([]HistoryEntry, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT at, from_status, to_status, reason, actor
+	rows, err := s.read.QueryContext(ctx, `SELECT at, from_status, to_status, reason, note, actor
 		FROM signup_history WHERE signup_id = ? ORDER BY id`, signupID)
 	if err != nil {
 		return nil, Internal(err)
@@ -378,7 +392,7 @@ func (s *Store) SignupHistory(ctx context.Context, signupID int64) ([]HistoryEnt
 	for rows.Next() {
 		var h HistoryEntry
 		var at int64
-		if err := rows.Scan(&at, &h.FromStatus, &h.ToStatus, &h.Reason, &h.Actor); err != nil {
+		if err := rows.Scan(&at, &h.FromStatus, &h.ToStatus, &h.Reason, &h.Note, &h.Actor); err != nil {
 			return nil, Internal(err)
 		}
 		h.At = time.Unix(at, 0)
