@@ -116,7 +116,7 @@ func (s *Store) CreateEvent(ctx context.Context, in NewEvent) (*Event, error) {
 		return nil, Invalidf("event.ends_before_start", "the event ends before it starts")
 	}
 	if in.Capacity < 0 {
-		return nil, Invalidf("event.capacity_negative", "capacity cannot be negative")
+		return nil, Invalidf("event.capacity_negative", "capacity is a number of seats, 0 or more (got %d)", in.Capacity)
 	}
 	now := s.Now().Unix()
 	var id int64
@@ -281,7 +281,7 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
 // already confirmed is refused: nobody loses a seat they were promised.
 func (s *Store) SetCapacity(ctx context.Context, slug string, capacity int, actor string) (*Event, error) {
 	if capacity < 0 {
-		return nil, Invalidf("event.capacity_negative", "capacity cannot be negative")
+		return nil, Invalidf("event.capacity_negative", "capacity is a number of seats, 0 or more (got %d)", capacity)
 	}
 	var id int64
 	err := s.inWrite(ctx, func(tx *sql.Tx) error {
@@ -290,7 +290,7 @@ func (s *Store) SetCapacity(ctx context.Context, slug string, capacity int, acto
 			return err
 		}
 		if capacity < e.SeatsTaken {
-			return Invalidf("event.capacity_below_taken", "%d seats are already confirmed", e.SeatsTaken)
+			return Invalidf("event.capacity_below_taken", "capacity %d is below the %d seats already confirmed", capacity, e.SeatsTaken)
 		}
 		id = e.ID
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET capacity = ?, updated_at = ? WHERE id = ?`,
