@@ -33,7 +33,7 @@ func TestIdeaCommands(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], id(1)+"\tpending\t") {
 		t.Fatalf("idea list --status pending: %q", out)
 	}
-	if code, out, errOut := torg(t, dbPath, "idea", "publish", id(0)); code != 0 || !strings.HasPrefix(out, id(0)+"\tpublished") {
+	if code, out, errOut := torg(t, dbPath, "idea", "publish", id(0)); code != 0 || out != "published idea "+id(0)+" \"Beredskapslager\": on the board and the screens\n" {
 		t.Fatalf("publish: %d %q %q", code, out, errOut)
 	}
 	if code, _, errOut := torg(t, dbPath, "idea", "reject", id(1), "--reason", "Hører hjemme i et annet program"); code != 0 {
