@@ -94,6 +94,9 @@ var groupSummaries = map[string]string{
 	"idea":  "moderation of the idea board",
 }
 
+// dbFlagHelp explains --db in every command's usage.
+const dbFlagHelp = "database file (TORG_DB); a relative path, the default too, is from the folder torg runs in"
+
 // defaultDB is the database file when neither --db nor TORG_DB names one.
 // It is relative: it depends on the folder torg is run in.
 const defaultDB = "data/torg.db"
@@ -115,7 +118,7 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 	// (and the usage twice after --help): run says everything itself.
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	dbPath := fs.String("db", envOr("TORG_DB", defaultDB), "database file (TORG_DB); the default, "+defaultDB+", is relative to the folder torg runs in")
+	dbPath := fs.String("db", envOr("TORG_DB", defaultDB), dbFlagHelp)
 	action := cmd.flags(fs)
 	args, err := parseInterspersed(fs, append(global, rest...))
 	if errors.Is(err, flag.ErrHelp) {
@@ -275,7 +278,7 @@ func help(topic []string, stdout, stderr io.Writer) int {
 	}
 	if cmd, rest := findCommand(topic); cmd != nil && len(rest) == 0 && !strings.HasPrefix(topic[0], "-") {
 		fs := flag.NewFlagSet("torg "+cmd.name, flag.ContinueOnError)
-		fs.String("db", envOr("TORG_DB", defaultDB), "database file (TORG_DB); the default, "+defaultDB+", is relative to the folder torg runs in")
+		fs.String("db", envOr("TORG_DB", defaultDB), dbFlagHelp)
 		cmd.flags(fs)
 		commandUsage(stdout, cmd, fs)
 		return 0
@@ -336,32 +339,42 @@ func takesValue(fs *flag.FlagSet, arg string) bool {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "torg – a community engagement hub: events, signups, ideas and the live screen.")
 	fmt.Fprintln(w, "\nusage: torg [--db FILE] <command> [flags] [arguments]\n\ncommands:")
-	last := "serve"
 	for i := range commands {
 		c := &commands[i]
-		if g := c.group(); g != last {
+		if i > 0 && c.group() != commands[i-1].group() {
 			fmt.Fprintln(w)
-			last = g
 		}
-		fmt.Fprintf(w, "  %-30s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		listCommand(w, c)
 	}
 	fmt.Fprintln(w, "\nWith no command, torg serves. \"torg COMMAND --help\" explains a command, \"torg GROUP --help\" (event, kpi, …) lists a group's.")
 	fmt.Fprintln(w, "Every command reads the database from --db or TORG_DB (default "+defaultDB+", relative to the folder you are in);")
 	fmt.Fprintln(w, "only serve creates a new one. Times are Europe/Oslo. Exit status: 0 done, 1 refused or failed, 2 not understood.")
 }
 
+// listCommand writes a command's line in a list of commands, its summary
+// in a column after the longest usage.
+func listCommand(w io.Writer, c *command) {
+	width := 0
+	for i := range commands {
+		width = max(width, len(commands[i].usageLine()))
+	}
+	fmt.Fprintf(w, "  %-*s  %s\n", width, c.usageLine(), c.summary)
+}
+
+func (c *command) usageLine() string { return strings.TrimSpace(c.name + " " + c.args) }
+
 func groupUsage(w io.Writer, group string) {
 	fmt.Fprintf(w, "torg %s – %s\n\nusage: torg %s <command> [flags] [arguments]\n\ncommands:\n", group, groupSummaries[group], group)
 	for i := range commands {
 		if c := &commands[i]; c.group() == group {
-			fmt.Fprintf(w, "  %-30s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+			listCommand(w, c)
 		}
 	}
 	fmt.Fprintf(w, "\n\"torg %s COMMAND --help\" explains a command.\n", group)
 }
 
 func commandUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: torg %s [flags] %s\n\n%s.\n\nflags:\n", cmd.name, cmd.args, upperFirst(cmd.summary))
+	fmt.Fprintf(w, "usage: %s\n\n%s.\n\nflags:\n", strings.TrimSpace("torg "+cmd.name+" [flags] "+cmd.args), upperFirst(cmd.summary))
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
