@@ -31,7 +31,7 @@ func TestCheckSetting(t *testing.T) {
 		{db.SettingDefaultLang, "en", ""},
 		{db.SettingDefaultLang, "de", "setting.default_lang_unknown"},
 		{db.SettingDefaultLang, "EN", "setting.default_lang_unknown"},
-		{db.SettingDefaultLang, "", "setting.default_lang_unknown"},
+		{db.SettingDefaultLang, "", ""}, // not set: Bokmål
 		{db.SettingIdeasPublishAtOnce, "yes", ""},
 		{db.SettingIdeasPublishAtOnce, "no", ""},
 		{db.SettingIdeasPublishAtOnce, "maybe", "setting.yes_or_no"},

@@ -59,8 +59,9 @@ func SettingChoices(key string) []string { return slices.Clone(settingChoices[ke
 // CheckSetting is the one check of a setting's value, whether it comes
 // from the command line or the back office's settings page. It returns the
 // value as it is to be stored, or an EINVALID error whose Field is key.
-// Text settings are one line and may be empty (not set); contact_email is
-// an e-mail address or empty; the others take one of SettingChoices.
+// Every setting may be empty: not set, its default applies. Text settings
+// are one line; contact_email is an e-mail address; the others take one
+// of SettingChoices.
 func CheckSetting(key, value string) (string, error) {
 	if !KnownSetting(key) {
 		return "", &Error{Code: EINVALID, Key: "setting.unknown", Field: key,
@@ -71,7 +72,7 @@ func CheckSetting(key, value string) (string, error) {
 		return "", err
 	}
 	if choice, ok := settingChoices[key]; ok {
-		if !contains(choice.values, value) {
+		if value != "" && !contains(choice.values, value) {
 			return "", &Error{Code: EINVALID, Key: choice.key, Field: key,
 				Detail: fmt.Sprintf("%s is %s (got %q)", key, strings.Join(choice.values, " or "), value)}
 		}

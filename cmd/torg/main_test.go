@@ -202,7 +202,7 @@ func TestSiteSet(t *testing.T) {
 				t.Errorf("site set %s %s: %s", db.SettingDefaultLang, lang, errOut)
 			}
 		}
-		for _, lang := range []string{"de", "EN", ""} {
+		for _, lang := range []string{"de", "EN", "nb,en"} {
 			code, _, errOut := torg(t, dbPath, "site", "set", db.SettingDefaultLang, lang)
 			if want := fmt.Sprintf("default_lang is nb or en (got %q)", lang); code == 0 || !strings.Contains(errOut, want) {
 				t.Errorf("site set %s %q: code %d, stderr %q; want a failure that says %q", db.SettingDefaultLang, lang, code, errOut, want)
