@@ -129,6 +129,18 @@ func (s *Store) LatestActivity(ctx context.Context, eventID, upTo int64, limit i
 	return scanActivities(rows)
 }
 
+// RecentActivity returns the newest feed items, shown and hidden alike,
+// newest first, up to limit: what an organiser looks through to find the id
+// of an item to hide.
+func (s *Store) RecentActivity(ctx context.Context, limit int) ([]Activity, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+activityColumns+` FROM activity a LEFT JOIN events e ON e.id = a.event_id
+		WHERE a.kind IN `+feedKinds+` ORDER BY a.id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return scanActivities(rows)
+}
+
 // Announce puts an organiser's announcement on every screen.
 func (s *Store) Announce(ctx context.Context, text string) (int64, error) {
 	text, err := CheckText("text", strings.TrimSpace(text), Line)

@@ -253,10 +253,16 @@ func (s *Store) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-// Backup writes an online, consistent copy of the database to path.
+// Backup writes an online, consistent copy of the database to path. The
+// folder must exist: a mistyped folder is refused rather than created, so a
+// backup does not land somewhere nobody looks.
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
-		return Invalidf("backup.exists", "file %s exists", path)
+		return Invalidf("backup.exists", "%s exists already; a backup never overwrites a file", path)
+	}
+	dir := filepath.Dir(path)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return Invalidf("backup.folder_missing", "there is no folder %s to write %s in", dir, filepath.Base(path))
 	}
 	_, err := s.write.ExecContext(ctx, `VACUUM INTO ?`, path)
 	if err != nil {

@@ -138,7 +138,7 @@ func checkEvent(in NewEvent) (NewEvent, error) {
 		return in, invalidField("ends", "event.ends_before_start", "the event ends before it starts")
 	}
 	if in.Capacity < 0 {
-		return in, invalidField("capacity", "event.capacity_negative", "capacity cannot be negative")
+		return in, invalidField("capacity", "event.capacity_negative", "capacity is a number of seats, 0 or more (got %d)", in.Capacity)
 	}
 	return in, nil
 }
@@ -303,7 +303,7 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
 // already confirmed is refused: nobody loses a seat they were promised.
 func (s *Store) SetCapacity(ctx context.Context, slug string, capacity int, actor string) (*Event, error) {
 	if capacity < 0 {
-		return nil, invalidField("capacity", "event.capacity_negative", "capacity cannot be negative")
+		return nil, invalidField("capacity", "event.capacity_negative", "capacity is a number of seats, 0 or more (got %d)", capacity)
 	}
 	var id int64
 	err := s.inWrite(ctx, func(tx *sql.Tx) error {
@@ -339,9 +339,9 @@ func checkCapacity(e *Event, capacity int) error {
 	case capacity == e.Capacity:
 		return nil
 	case capacity < 0:
-		return invalidField("capacity", "event.capacity_negative", "capacity cannot be negative")
+		return invalidField("capacity", "event.capacity_negative", "capacity is a number of seats, 0 or more (got %d)", capacity)
 	case capacity < e.SeatsTaken:
-		return invalidField("capacity", "event.capacity_below_taken", "%d seats are already confirmed", e.SeatsTaken)
+		return invalidField("capacity", "event.capacity_below_taken", "capacity %d is below the %d seats already confirmed", capacity, e.SeatsTaken)
 	case e.Cancelled():
 		return invalidField("capacity", "event.capacity_cancelled", "event %s is cancelled", e.Slug)
 	}

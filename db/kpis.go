@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -21,10 +22,15 @@ type KPI struct {
 var kpiKey = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 
 // SetKPI sets a figure's value, and its label where one is given. A new key
-// without a label is shown under its key.
+// without a label is shown under its key. A figure counts something (calls
+// made, meetings held), so it is 0 or more.
 func (s *Store) SetKPI(ctx context.Context, key string, value int, label string) error {
 	if !kpiKey.MatchString(key) {
 		return Invalidf("kpi.key_invalid", "a key is 1-40 lower-case letters, digits, - or _ (got %q)", key)
+	}
+	if value < 0 {
+		return &Error{Code: EINVALID, Key: "kpi.value_negative", Field: "value",
+			Detail: fmt.Sprintf("a figure counts something, so it is 0 or more (got %d)", value)}
 	}
 	label, err := CheckText("label", strings.TrimSpace(label), Line)
 	if err != nil {
@@ -81,4 +87,26 @@ func (s *Store) ListKPIs(ctx context.Context) ([]KPI, error) {
 		out = append(out, k)
 	}
 	return out, rows.Err()
+}
+
+// DeleteKPI takes a figure off the home page and the screens.
+func (s *Store) DeleteKPI(ctx context.Context, key string) (KPI, error) {
+	var k KPI
+	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+		var updated int64
+		err := tx.QueryRowContext(ctx, `SELECT key, label, value, updated_at FROM kpis WHERE key = ?`, key).
+			Scan(&k.Key, &k.Label, &k.Value, &updated)
+		if errors.Is(err, sql.ErrNoRows) {
+			return NotFoundf("kpi.not_found", "no figure %q", key)
+		}
+		if err != nil {
+			return Internal(err)
+		}
+		k.UpdatedAt = time.Unix(updated, 0)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM kpis WHERE key = ?`, key); err != nil {
+			return Internal(err)
+		}
+		return s.audit(ctx, tx, "kpi.delete", key, map[string]any{"label": k.Label, "value": k.Value}, nil)
+	})
+	return k, err
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"maps"
+	"net/mail"
+	"slices"
 	"strings"
 )
 
@@ -24,12 +27,76 @@ const (
 	SettingIdeasPublishAtOnce = "ideas_publish_at_once"
 )
 
-// SettingKeys lists the settings an organiser may set, in the order help
-// texts name them.
+// SettingKeys lists the settings that hold the site's words (one line
+// each; contact_email an e-mail address), in the order help texts name them.
 var SettingKeys = []string{SettingSiteName, SettingTaglineNB, SettingTaglineEN, SettingContactEmail, SettingOwner}
 
-// KnownSetting reports whether key is one of SettingKeys.
-func KnownSetting(key string) bool { return contains(SettingKeys, key) }
+// settingChoice is a setting that takes one of a few values.
+type settingChoice struct {
+	values []string
+	key    string // the catalog key of the refusal of any other value
+}
+
+// settingChoices are the settings that take one of a few values. The
+// languages are views.Languages (db may not import views; a test in
+// cmd/torg holds the two lists equal).
+var settingChoices = map[string]settingChoice{
+	SettingDefaultLang:        {values: []string{"nb", "en"}, key: "setting.default_lang_unknown"},
+	SettingIdeasPublishAtOnce: {values: []string{"yes", "no"}, key: "setting.yes_or_no"},
+}
+
+// AllSettingKeys lists every setting an organiser may set: SettingKeys,
+// then those that take one of a few values (SettingChoices).
+var AllSettingKeys = append(slices.Clone(SettingKeys), SettingDefaultLang, SettingIdeasPublishAtOnce)
+
+// KnownSetting reports whether key is one of AllSettingKeys.
+func KnownSetting(key string) bool { return contains(AllSettingKeys, key) }
+
+// SettingChoices returns the values a setting takes, nil for one that
+// takes a line of text.
+func SettingChoices(key string) []string { return slices.Clone(settingChoices[key].values) }
+
+// CheckSetting is the one check of a setting's value, whether it comes
+// from the command line or the back office's settings page. It returns the
+// value as it is to be stored, or an EINVALID error whose Field is key.
+// Every setting may be empty: not set, its default applies. Text settings
+// are one line; contact_email is an e-mail address; the others take one
+// of SettingChoices.
+func CheckSetting(key, value string) (string, error) {
+	if !KnownSetting(key) {
+		return "", &Error{Code: EINVALID, Key: "setting.unknown", Field: key,
+			Detail: fmt.Sprintf("unknown setting %q (one of %s)", key, strings.Join(AllSettingKeys, ", "))}
+	}
+	value, err := CheckText(key, strings.TrimSpace(value), Line)
+	if err != nil {
+		return "", err
+	}
+	if choice, ok := settingChoices[key]; ok {
+		if value != "" && !contains(choice.values, value) {
+			return "", &Error{Code: EINVALID, Key: choice.key, Field: key,
+				Detail: fmt.Sprintf("%s is %s (got %q)", key, strings.Join(choice.values, " or "), value)}
+		}
+		return value, nil
+	}
+	if key == SettingContactEmail && value != "" && !isMailAddress(value) {
+		return "", &Error{Code: EINVALID, Key: "setting.contact_email_invalid", Field: key,
+			Detail: fmt.Sprintf("%s is an e-mail address like post@example.no (got %q)", key, value)}
+	}
+	return value, nil
+}
+
+// isMailAddress reports whether s is a bare e-mail address with a dotted
+// domain: "post@elverum.no", not "Post <post@elverum.no>" or "post@localhost",
+// since the address is shown on pages and written into mailto: links.
+func isMailAddress(s string) bool {
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" || len(s) > 254 {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
 
 // SettingTagline is the key of the tagline in lang ("nb" or "en"), "" for
 // a language that has none.
@@ -102,11 +169,10 @@ func (s *Store) readSettings(ctx context.Context) (map[string]string, error) {
 	return out, nil
 }
 
-// SetSetting stores one site setting, a single line of text (the site's
-// name, a tagline, an address). Keys are chosen by code, values by people:
-// a refused value's error names its key as the field.
+// SetSetting stores one site setting once CheckSetting accepts it: a
+// refused value's error names its key as the field.
 func (s *Store) SetSetting(ctx context.Context, key, value string) error {
-	value, err := CheckText(key, strings.TrimSpace(value), Line)
+	value, err := CheckSetting(key, value)
 	if err != nil {
 		return err
 	}

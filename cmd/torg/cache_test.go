@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +17,7 @@ import (
 // within two seconds while no screen is connected, so nothing but the
 // store's own watch can have noticed them.
 func TestCachedPagesSeeAnotherProcess(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	dbPath := newDB(t)
 	slug := strings.TrimSpace(cliProcess(t, dbPath, "event", "add", "--title", "Frokostmøte", "--starts", "2030-12-03T07:30", "--capacity", "10"))
 	m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: dbPath}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := m.Run(context.Background()); err != nil {

@@ -7,23 +7,34 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/torghub/torg/db"
-	"github.com/torghub/torg/views"
 )
 
 // command is one "torg ..." subcommand.
 type command struct {
-	name    string // "event add"
+	name    string // "event add"; the first word of a two-word name is its group
 	args    string // what follows the flags in the usage line
 	summary string
-	nargs   int // how many positional arguments it takes; -1: one or more
+	nargs   int // how many positional arguments it takes; -1: none or one
 	flags   func(fs *flag.FlagSet) func(ctx context.Context, env *cmdEnv, args []string) error
+}
+
+// group is the first word of a two-word command ("event"), "" for one
+// word ("serve", "backup").
+func (c *command) group() string {
+	if g, _, ok := strings.Cut(c.name, " "); ok {
+		return g
+	}
+	return ""
 }
 
 // cmdEnv is what a command works with.
@@ -32,65 +43,110 @@ type cmdEnv struct {
 	store  *db.Store // open for every command but serve, which opens its own
 	stdin  io.Reader
 	stdout io.Writer
+	stderr io.Writer // notes beside the output: what was left out, what was assumed
 }
 
+// note writes a remark beside a command's output, on standard error so
+// that what scripts read on standard output stays one item a line.
+func (env *cmdEnv) note(format string, args ...any) {
+	fmt.Fprintf(env.stderr, "note: "+format+"\n", args...)
+}
+
+// commands is the command table, one block per group; "torg help" lists
+// them in this order.
 var commands = []command{
-	{name: "serve", summary: "run the server", flags: serveFlags},
+	{name: "serve", summary: "run the server (creates the database file if there is none)", flags: serveFlags},
+
+	// torg user …: organisers' accounts (users.go).
+
 	{name: "event add", summary: "add an event and print its slug", flags: eventAddFlags},
+	{name: "event list", summary: "list events, one a line: slug, start, seats taken/capacity, waiting, status (upcoming only, unless --past or --all; drafts are not listed)", flags: eventListFlags},
 	{name: "event capacity", args: "SLUG N", nargs: 2, summary: "change an event's capacity (raising it moves the waiting list up)", flags: eventCapacityFlags},
-	{name: "event cancel", args: "SLUG", nargs: 1, summary: "cancel an event: shown as cancelled, closed for signup", flags: eventStatusFlags(db.EventCancelled)},
 	{name: "event publish", args: "SLUG", nargs: 1, summary: "publish a draft or undo a cancellation", flags: eventStatusFlags(db.EventPublished)},
-	{name: "event list", summary: "list events, one a line: slug, start, seats taken/capacity, waiting, status", flags: eventListFlags},
-	{name: "kpi set", args: "KEY VALUE", nargs: 2, summary: "set a counter shown on the home page and the screen", flags: kpiSetFlags},
-	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + ") its default language (" + db.SettingDefaultLang + ": nb or en, the live screen's) or whether ideas are published on arrival (" + db.SettingIdeasPublishAtOnce + ": yes or no)", flags: siteSetFlags},
+	{name: "event cancel", args: "SLUG", nargs: 1, summary: "cancel an event: shown as cancelled, closed for signup", flags: eventStatusFlags(db.EventCancelled)},
+
+	{name: "kpi list", summary: "list the figures on the home page and the screen, one a line: key, value, label, last set", flags: kpiListFlags},
+	{name: "kpi set", args: "KEY VALUE", nargs: 2, summary: "set a figure (0 or more) shown on the home page and the screen", flags: kpiSetFlags},
+	{name: "kpi delete", args: "KEY", nargs: 1, summary: "take a figure off the home page and the screen", flags: kpiDeleteFlags},
+
+	{name: "site get", args: "[KEY]", nargs: -1, summary: "print one site setting, or every setting one a line: key, value (empty: not set)", flags: siteGetFlags},
+	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + "; " + db.SettingContactEmail + " an e-mail address), its default language (" + db.SettingDefaultLang + ": nb or en, the live screen's) or whether ideas are published on arrival (" + db.SettingIdeasPublishAtOnce + ": yes or no)", flags: siteSetFlags},
+
+	{name: "feed list", summary: "list recent feed items, newest first, one a line: id, time, kind, shown or hidden, what it shows", flags: feedListFlags},
 	{name: "feed announce", args: "TEXT", nargs: 1, summary: "put an announcement on every live screen", flags: feedAnnounceFlags},
-	{name: "feed hide", args: "ID", nargs: 1, summary: "take a feed item off every live screen (its id is in the screen's HTML: activity-ID)", flags: feedHideFlags},
+	{name: "feed hide", args: "ID", nargs: 1, summary: "take a feed item off every live screen (torg feed list shows the ids)", flags: feedHideFlags},
+
 	{name: "idea list", summary: "list ideas, one a line: id, status, date, company, supports, title", flags: ideaListFlags},
 	{name: "idea publish", args: "ID", nargs: 1, summary: "publish a pending idea on the board and the screens", flags: ideaStatusFlags(db.IdeaPublished)},
 	{name: "idea reject", args: "ID", nargs: 1, summary: "reject an idea, with a reason its proposer reads (--reason)", flags: ideaStatusFlags(db.IdeaRejected)},
 	{name: "idea status", args: "ID connected|realised", nargs: 2, summary: "record that a published idea found partners, or was realised", flags: ideaStatusFlags("")},
-	{name: "backup", args: "FILE", nargs: 1, summary: "write an online, consistent copy of the database", flags: backupFlags},
+
+	{name: "backup", args: "FILE", nargs: 1, summary: "write an online, consistent copy of the database to a new file in an existing folder", flags: backupFlags},
 }
 
-// run dispatches "torg [command] [flags] [args]" and returns the exit code.
+// groupSummaries introduce each group's list of commands.
+var groupSummaries = map[string]string{
+	"user":  "organisers' accounts",
+	"event": "the programme: events, their seats and their status",
+	"kpi":   "the figures on the home page and the live screen",
+	"site":  "the site's name, words and settings",
+	"feed":  "the live screens' feed",
+	"idea":  "moderation of the idea board",
+}
+
+// dbFlagHelp explains --db in every command's usage.
+const dbFlagHelp = "database file (TORG_DB); a relative path, the default too, is from the folder torg runs in"
+
+// defaultDB is the database file when neither --db nor TORG_DB names one.
+// It is relative: it depends on the folder torg is run in.
+const defaultDB = "data/torg.db"
+
+// run dispatches "torg [--db FILE] [command] [flags] [args]" and returns
+// the exit code: 0 done, 1 refused or failed, 2 not understood.
 func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(argv) > 0 && (argv[0] == "help" || argv[0] == "-h" || argv[0] == "--help") {
-		usage(stdout)
-		return 0
+	// --db may come before the command too, as with git -C.
+	global, argv := leadingDBFlags(argv)
+	if len(argv) > 0 && isHelp(argv[0]) || len(argv) > 0 && argv[0] == "help" {
+		return help(argv[1:], stdout, stderr)
 	}
 	cmd, rest := findCommand(argv)
 	if cmd == nil {
-		fmt.Fprintf(stderr, "torg: unknown command %q\n\n", strings.Join(argv, " "))
-		usage(stderr)
-		return 2
+		return groupOrUnknown(argv, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("torg "+cmd.name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dbPath := fs.String("db", envOr("TORG_DB", "data/torg.db"), "database file (TORG_DB)")
+	// The flag package's own messages and usage would come on top of ours
+	// (and the usage twice after --help): run says everything itself.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	dbPath := fs.String("db", envOr("TORG_DB", defaultDB), dbFlagHelp)
 	action := cmd.flags(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: torg %s [flags] %s\n\n%s.\n\nflags:\n", cmd.name, cmd.args, cmd.summary)
-		fs.PrintDefaults()
-	}
-	args, err := parseInterspersed(fs, rest)
+	args, err := parseInterspersed(fs, append(global, rest...))
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
+		commandUsage(stdout, cmd, fs)
 		return 0
 	}
 	if err != nil {
+		fmt.Fprintf(stderr, "torg %s: %v\n\n", cmd.name, err)
+		commandUsage(stderr, cmd, fs)
 		return 2
 	}
-	if cmd.nargs > 0 && len(args) != cmd.nargs || cmd.nargs == 0 && len(args) != 0 {
-		fmt.Fprintf(stderr, "torg %s: expected %s\n", cmd.name, orNothing(cmd.args))
-		fs.Usage()
+	if n := len(args); cmd.nargs >= 0 && n != cmd.nargs || cmd.nargs < 0 && n > 1 {
+		fmt.Fprintf(stderr, "torg %s: expected %s, got %s\n\n", cmd.name, orNothing(cmd.args), quoteArgs(args))
+		commandUsage(stderr, cmd, fs)
 		return 2
 	}
-	env := &cmdEnv{dbPath: *dbPath, stdin: stdin, stdout: stdout}
+	env := &cmdEnv{dbPath: *dbPath, stdin: stdin, stdout: stdout, stderr: stderr}
 	if cmd.name != "serve" {
+		// Opening a file that is not there would create an empty database:
+		// a mistyped --db, or the default path from another folder, would
+		// answer every command with nothing instead of an error.
+		if _, err := os.Stat(*dbPath); errors.Is(err, iofs.ErrNotExist) {
+			fmt.Fprintf(stderr, "torg %s: there is no database at %s\n%s\n", cmd.name, absPath(*dbPath), whereDBCameFrom(fs, *dbPath))
+			return 1
+		}
 		store, err := db.Open(ctx, *dbPath)
 		if err != nil {
-			fmt.Fprintf(stderr, "torg: %v\n", err)
+			fmt.Fprintf(stderr, "torg %s: cannot open the database %s: %v\n", cmd.name, absPath(*dbPath), err)
 			return 1
 		}
 		defer store.Close()
@@ -99,10 +155,44 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 		ctx = db.WithActor(ctx, db.ActorCLI)
 	}
 	if err := action(ctx, env, args); err != nil {
-		fmt.Fprintf(stderr, "torg %s: %v\n", cmd.name, err)
+		fmt.Fprintf(stderr, "torg %s: %s\n", cmd.name, errorMessage(err))
 		return 1
 	}
 	return 0
+}
+
+// errorMessage is what the command line says about a failure: the store's
+// sentence about a refusal (its Detail, English like the rest of the
+// shell), and the cause of anything unexpected without the "internal"
+// code meant for logs.
+func errorMessage(err error) string {
+	var e *db.Error
+	if errors.As(err, &e) && e.Code == db.EINTERNAL && e.Err != nil && err == error(e) {
+		return "unexpected failure: " + e.Err.Error()
+	}
+	return err.Error()
+}
+
+// whereDBCameFrom explains which setting named a missing database file
+// and how to name another.
+func whereDBCameFrom(fs *flag.FlagSet, path string) string {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "db" })
+	switch {
+	case set:
+		return "(named by --db; \"torg serve --db " + path + "\" creates a new database there)"
+	case os.Getenv("TORG_DB") != "":
+		return "(named by TORG_DB; \"torg serve\" creates a new database there)"
+	default:
+		return "(the default, " + defaultDB + ", is relative to the folder you are in; name the file with --db FILE or TORG_DB, or run \"torg serve\" here to create it)"
+	}
+}
+
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 func orNothing(s string) string {
@@ -112,49 +202,189 @@ func orNothing(s string) string {
 	return s
 }
 
-// findCommand matches the longest command name at the start of argv; no
-// command at all means "serve".
+func quoteArgs(args []string) string {
+	if len(args) == 0 {
+		return "none"
+	}
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, " ")
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// leadingDBFlags takes --db FILE (or --db=FILE) off the front of argv, so
+// that "torg --db X event list" works like "torg event list --db X".
+func leadingDBFlags(argv []string) (global, rest []string) {
+	for len(argv) > 0 {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(argv[0], "-"), "=")
+		if !strings.HasPrefix(argv[0], "-") || name != "db" {
+			break
+		}
+		n := 2
+		if hasValue || len(argv) == 1 {
+			n = 1
+		}
+		global, argv = append(global, argv[:n]...), argv[n:]
+	}
+	return global, argv
+}
+
+// findCommand matches the command name at the start of argv; no command
+// at all (nothing, or flags only) means "serve".
 func findCommand(argv []string) (*command, []string) {
 	if len(argv) == 0 || strings.HasPrefix(argv[0], "-") {
 		return &commands[0], argv
 	}
 	for i := range commands {
 		words := strings.Fields(commands[i].name)
-		if len(argv) >= len(words) && strings.Join(argv[:len(words)], " ") == commands[i].name {
+		if len(argv) >= len(words) && slices.Equal(argv[:len(words)], words) {
 			return &commands[i], argv[len(words):]
 		}
 	}
 	return nil, nil
 }
 
+// groupOrUnknown answers argv that names no command: a group alone
+// ("torg event") or with --help lists the group's commands; anything else
+// is unknown.
+func groupOrUnknown(argv []string, stdout, stderr io.Writer) int {
+	group := argv[0]
+	if !slices.ContainsFunc(commands, func(c command) bool { return c.group() == group }) {
+		fmt.Fprintf(stderr, "torg: unknown command %q\n\n", strings.Join(argv, " "))
+		usage(stderr)
+		return 2
+	}
+	switch {
+	case len(argv) == 2 && isHelp(argv[1]):
+		groupUsage(stdout, group)
+		return 0
+	case len(argv) == 1:
+		fmt.Fprintf(stderr, "torg %s: which one?\n\n", group)
+	default:
+		fmt.Fprintf(stderr, "torg: unknown command %q\n\n", strings.Join(argv, " "))
+	}
+	groupUsage(stderr, group)
+	return 2
+}
+
+// help answers "torg help [GROUP | COMMAND]".
+func help(topic []string, stdout, stderr io.Writer) int {
+	if len(topic) == 0 || len(topic) == 1 && isHelp(topic[0]) {
+		usage(stdout)
+		return 0
+	}
+	if cmd, rest := findCommand(topic); cmd != nil && len(rest) == 0 && !strings.HasPrefix(topic[0], "-") {
+		fs := flag.NewFlagSet("torg "+cmd.name, flag.ContinueOnError)
+		fs.String("db", envOr("TORG_DB", defaultDB), dbFlagHelp)
+		cmd.flags(fs)
+		commandUsage(stdout, cmd, fs)
+		return 0
+	}
+	if len(topic) == 1 {
+		return groupOrUnknown([]string{topic[0], "--help"}, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "torg help: unknown command %q\n\n", strings.Join(topic, " "))
+	usage(stderr)
+	return 2
+}
+
+// negativeNumber is an argument like "-5" or "-1.5": a value, not a flag.
+var negativeNumber = regexp.MustCompile(`^-[0-9]+(\.[0-9]+)?$`)
+
 // parseInterspersed lets flags come before or after the arguments, as users
-// expect: "torg kpi set calls 145 --label Rørløft". A lone "--" ends flags.
+// expect: "torg kpi set calls 145 --label Rørløft". A negative number is an
+// argument ("torg kpi set calls -5" is refused for its value, not taken for
+// a flag "-5"), or the value of the flag before it. A lone "--" ends flags.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		if args[0] == "--" {
+	for len(args) > 0 {
+		arg := args[0]
+		switch {
+		case arg == "--":
 			return append(positional, args[1:]...), nil
+		case arg == "-" || !strings.HasPrefix(arg, "-") || negativeNumber.MatchString(arg):
+			positional, args = append(positional, arg), args[1:]
+		default: // one flag at a time, with its value when it takes one
+			n := 1
+			if takesValue(fs, arg) && len(args) > 1 {
+				n = 2
+			}
+			if err := fs.Parse(args[:n]); err != nil {
+				return nil, err
+			}
+			args = args[n:]
 		}
-		positional = append(positional, args[0])
-		args = args[1:]
 	}
+	return positional, nil
+}
+
+// takesValue reports whether arg is a flag, written without "=", whose
+// value is the next argument.
+func takesValue(fs *flag.FlagSet, arg string) bool {
+	name := strings.TrimPrefix(strings.TrimPrefix(arg, "-"), "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "torg – a community engagement hub: events, signups and the live screen.")
-	fmt.Fprintln(w, "\nusage: torg <command> [flags] [arguments]\n\ncommands:")
-	for _, c := range commands {
-		fmt.Fprintf(w, "  %-34s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	fmt.Fprintln(w, "torg – a community engagement hub: events, signups, ideas and the live screen.")
+	fmt.Fprintln(w, "\nusage: torg [--db FILE] <command> [flags] [arguments]\n\ncommands:")
+	for i := range commands {
+		c := &commands[i]
+		if i > 0 && c.group() != commands[i-1].group() {
+			fmt.Fprintln(w)
+		}
+		listCommand(w, c)
 	}
-	fmt.Fprintln(w, "\nWith no command, torg serves. \"torg COMMAND --help\" explains a command.")
-	fmt.Fprintln(w, "Every command reads the database from --db or TORG_DB (default data/torg.db).")
+	fmt.Fprintln(w, "\nWith no command, torg serves. \"torg COMMAND --help\" explains a command, \"torg GROUP --help\" (event, kpi, …) lists a group's.")
+	fmt.Fprintln(w, "Every command reads the database from --db or TORG_DB (default "+defaultDB+", relative to the folder you are in);")
+	fmt.Fprintln(w, "only serve creates a new one. Times are Europe/Oslo. Exit status: 0 done, 1 refused or failed, 2 not understood.")
+}
+
+// listCommand writes a command's line in a list of commands, its summary
+// in a column after the longest usage.
+func listCommand(w io.Writer, c *command) {
+	width := 0
+	for i := range commands {
+		width = max(width, len(commands[i].usageLine()))
+	}
+	fmt.Fprintf(w, "  %-*s  %s\n", width, c.usageLine(), c.summary)
+}
+
+func (c *command) usageLine() string { return strings.TrimSpace(c.name + " " + c.args) }
+
+func groupUsage(w io.Writer, group string) {
+	fmt.Fprintf(w, "torg %s – %s\n\nusage: torg %s <command> [flags] [arguments]\n\ncommands:\n", group, groupSummaries[group], group)
+	for i := range commands {
+		if c := &commands[i]; c.group() == group {
+			listCommand(w, c)
+		}
+	}
+	fmt.Fprintf(w, "\n\"torg %s COMMAND --help\" explains a command.\n", group)
+}
+
+func commandUsage(w io.Writer, cmd *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: %s\n\n%s.\n\nflags:\n", strings.TrimSpace("torg "+cmd.name+" [flags] "+cmd.args), upperFirst(cmd.summary))
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func envOr(key, fallback string) string {
@@ -188,15 +418,19 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 	}
 }
 
-// parseOslo reads "2026-12-03T07:30" (or with a space, or with seconds) as
-// Europe/Oslo time.
-func parseOslo(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, db.Oslo); err == nil {
-			return t, nil
-		}
+// parseTime reads an organiser's time with the store's rule (db.ParseOslo)
+// and says so when the clocks pass that time twice and the first was
+// taken.
+func parseTime(env *cmdEnv, flagName, s string) (time.Time, error) {
+	t, repeated, err := db.ParseOslo(flagName, s)
+	if err != nil {
+		return t, fmt.Errorf("--%s: %w", flagName, err)
 	}
-	return time.Time{}, fmt.Errorf("%q is not a time like 2026-12-03T07:30 (Europe/Oslo)", s)
+	if repeated {
+		env.note("%s happens twice in Europe/Oslo (the clocks go back an hour that night); --%s took the first, %s",
+			s, flagName, t.In(db.Oslo).Format("15:04 -07:00 (MST)"))
+	}
+	return t, nil
 }
 
 func eventAddFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
@@ -208,6 +442,7 @@ func eventAddFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) er
 	kind := fs.String("kind", db.KindMeeting, "breakfast, seminar, network or meeting")
 	description := fs.String("description", "", "a few lines about it; a blank line starts a new paragraph")
 	draft := fs.Bool("draft", false, "store as a draft, invisible until \"torg event publish\"")
+	past := fs.Bool("past", false, "allow a start in the past (to record an event that has taken place)")
 	return func(ctx context.Context, env *cmdEnv, _ []string) error {
 		in := db.NewEvent{Title: *title, Place: *place, Capacity: *capacity, Kind: *kind, Description: *description}
 		if *draft {
@@ -217,12 +452,18 @@ func eventAddFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) er
 		if *starts == "" {
 			return errors.New("--starts is required, e.g. --starts 2026-12-03T07:30")
 		}
-		if in.StartsAt, err = parseOslo(*starts); err != nil {
-			return fmt.Errorf("--starts: %w", err)
+		if in.StartsAt, err = parseTime(env, "starts", *starts); err != nil {
+			return err
+		}
+		// A start in the past is most often a mistyped year; the event
+		// would be listed nowhere and open for nobody.
+		if now := env.store.Now(); in.StartsAt.Before(now) && !*past {
+			return fmt.Errorf("--starts %s is in the past (it is %s now); add --past to record an event that has taken place",
+				*starts, now.In(db.Oslo).Format("2006-01-02 15:04"))
 		}
 		if *ends != "" {
-			if in.EndsAt, err = parseOslo(*ends); err != nil {
-				return fmt.Errorf("--ends: %w", err)
+			if in.EndsAt, err = parseTime(env, "ends", *ends); err != nil {
+				return err
 			}
 		}
 		e, err := env.store.CreateEvent(ctx, in)
@@ -238,68 +479,168 @@ func eventCapacityFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []strin
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		n, err := strconv.Atoi(args[1])
 		if err != nil {
-			return fmt.Errorf("capacity %q is not a whole number", args[1])
+			return fmt.Errorf("capacity %q is not a whole number of seats", args[1])
 		}
-		e, err := env.store.SetCapacity(ctx, args[0], n, "cli")
+		e, err := env.store.SetCapacity(ctx, args[0], n, db.ActorCLI)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "%s: %d of %d seats taken, %d waiting\n", e.Slug, e.SeatsTaken, e.Capacity, e.Waiting)
+		fmt.Fprintf(env.stdout, "%s now has %d seats: %d taken, %d waiting\n", e.Slug, e.Capacity, e.SeatsTaken, e.Waiting)
 		return nil
 	}
 }
 
 func eventStatusFlags(status string) func(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	done := map[string]string{
+		db.EventPublished: "published %s: on the programme and open for signup",
+		db.EventCancelled: "cancelled %s: shown as cancelled, closed for signup, its signups off the screens",
+	}[status]
 	return func(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
 		return func(ctx context.Context, env *cmdEnv, args []string) error {
-			return env.store.SetEventStatus(ctx, args[0], status)
+			if err := env.store.SetEventStatus(ctx, args[0], status); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.stdout, done+"\n", args[0])
+			return nil
 		}
 	}
 }
 
 func eventListFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
-	past := fs.Bool("past", false, "list past events instead of upcoming ones")
+	past := fs.Bool("past", false, "list past events (latest first) instead of upcoming ones")
+	all := fs.Bool("all", false, "list past and upcoming events, by start")
 	return func(ctx context.Context, env *cmdEnv, _ []string) error {
-		events, err := env.store.ListEvents(ctx, db.EventFilter{Upcoming: !*past})
+		upcoming, err := env.store.ListEvents(ctx, db.EventFilter{Upcoming: true})
 		if err != nil {
 			return err
+		}
+		earlier, err := env.store.ListEvents(ctx, db.EventFilter{Upcoming: false})
+		if err != nil {
+			return err
+		}
+		var events []*db.Event
+		switch {
+		case *all:
+			events = append(slices.Clone(earlier), upcoming...)
+			slices.SortStableFunc(events, func(a, b *db.Event) int { return a.StartsAt.Compare(b.StartsAt) })
+		case *past:
+			events = earlier
+		default:
+			events = upcoming
 		}
 		w := bufio.NewWriter(env.stdout)
 		for _, e := range events {
 			fmt.Fprintf(w, "%s\t%s\t%d/%d\t%d\t%s\n", e.Slug, e.StartsAt.In(db.Oslo).Format("2006-01-02 15:04"),
 				e.SeatsTaken, e.Capacity, e.Waiting, e.Status)
 		}
-		return w.Flush()
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		switch {
+		case !*all && !*past && len(earlier) > 0:
+			env.note("%s not listed; --all lists them too", plural(len(earlier), "past event", "past events"))
+		case !*all && *past && len(upcoming) > 0:
+			env.note("%s not listed; --all lists them too", plural(len(upcoming), "upcoming event", "upcoming events"))
+		case len(events) == 0:
+			env.note("no events yet; torg event add adds one")
+		}
+		return nil
+	}
+}
+
+func plural(n int, one, other string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + other
+}
+
+func kpiListFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	return func(ctx context.Context, env *cmdEnv, _ []string) error {
+		kpis, err := env.store.ListKPIs(ctx)
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(env.stdout)
+		for _, k := range kpis {
+			fmt.Fprintf(w, "%s\t%d\t%s\t%s\n", k.Key, k.Value, k.Label, k.UpdatedAt.In(db.Oslo).Format("2006-01-02 15:04"))
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if len(kpis) == 0 {
+			env.note("no figures yet; torg kpi set KEY VALUE adds one")
+		}
+		return nil
 	}
 }
 
 func kpiSetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
-	label := fs.String("label", "", "the label shown with the figure, e.g. \"Rørløft\"")
+	label := fs.String("label", "", "the label shown with the figure, e.g. \"Rørløft\" (default: the one it has, or the key)")
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
 		n, err := strconv.Atoi(args[1])
 		if err != nil {
 			return fmt.Errorf("value %q is not a whole number", args[1])
 		}
-		return env.store.SetKPI(ctx, args[0], n, *label)
+		if err := env.store.SetKPI(ctx, args[0], n, *label); err != nil {
+			return err
+		}
+		kpis, err := env.store.ListKPIs(ctx)
+		if err != nil {
+			return err
+		}
+		for _, k := range kpis {
+			if k.Key == args[0] {
+				fmt.Fprintf(env.stdout, "set %s to %d, shown as %q\n", k.Key, k.Value, k.Label)
+			}
+		}
+		return nil
+	}
+}
+
+func kpiDeleteFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		k, err := env.store.DeleteKPI(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "deleted %s (%q, %d): off the home page and the screens\n", k.Key, k.Label, k.Value)
+		return nil
+	}
+}
+
+func siteGetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		settings, err := env.store.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		if len(args) == 1 {
+			if !db.KnownSetting(args[0]) {
+				return fmt.Errorf("unknown setting %q (one of %s)", args[0], strings.Join(db.AllSettingKeys, ", "))
+			}
+			fmt.Fprintln(env.stdout, settings[args[0]])
+			return nil
+		}
+		w := bufio.NewWriter(env.stdout)
+		for _, key := range db.AllSettingKeys {
+			fmt.Fprintf(w, "%s\t%s\n", key, settings[key])
+		}
+		return w.Flush()
 	}
 }
 
 func siteSetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
 	return func(ctx context.Context, env *cmdEnv, args []string) error {
-		switch {
-		case args[0] == db.SettingDefaultLang:
-			if !views.SupportedLanguage(args[1]) {
-				return fmt.Errorf("%s is one of %s (got %q)", db.SettingDefaultLang, strings.Join(views.Languages, ", "), args[1])
-			}
-		case args[0] == db.SettingIdeasPublishAtOnce:
-			if args[1] != "yes" && args[1] != "no" {
-				return fmt.Errorf("%s is yes or no (got %q)", db.SettingIdeasPublishAtOnce, args[1])
-			}
-		case !db.KnownSetting(args[0]):
-			known := append(slices.Clone(db.SettingKeys), db.SettingDefaultLang, db.SettingIdeasPublishAtOnce)
-			return fmt.Errorf("unknown setting %q (one of %s)", args[0], strings.Join(known, ", "))
+		if err := env.store.SetSetting(ctx, args[0], args[1]); err != nil {
+			return err
 		}
-		return env.store.SetSetting(ctx, args[0], args[1])
+		value, err := env.store.Setting(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "set %s to %q\n", args[0], value)
+		return nil
 	}
 }
 
@@ -308,28 +649,7 @@ func backupFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) erro
 		if err := env.store.Backup(ctx, args[0]); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "wrote %s\n", args[0])
+		fmt.Fprintf(env.stdout, "wrote a copy of the database to %s\n", args[0])
 		return nil
-	}
-}
-
-func feedAnnounceFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
-	return func(ctx context.Context, env *cmdEnv, args []string) error {
-		id, err := env.store.Announce(ctx, args[0])
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(env.stdout, id)
-		return nil
-	}
-}
-
-func feedHideFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
-	return func(ctx context.Context, env *cmdEnv, args []string) error {
-		id, err := strconv.ParseInt(args[0], 10, 64)
-		if err != nil {
-			return fmt.Errorf("%q is not a feed item id", args[0])
-		}
-		return env.store.HideActivity(ctx, id)
 	}
 }

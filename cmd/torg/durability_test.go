@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +19,7 @@ import (
 // database after the server process is killed (SIGKILL) right after the
 // last answer.
 func TestSignupSurvivesKill(t *testing.T) {
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "torg.db")
+	dbPath := newDB(t)
 	slug := strings.TrimSpace(cliProcess(t, dbPath, "event", "add", "--title", "Frokostmøte", "--starts", "2030-12-03T07:30", "--capacity", "1000"))
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

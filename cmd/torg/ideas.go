@@ -32,8 +32,25 @@ func ideaListFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) er
 			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\n", i.ID, i.Status, i.CreatedAt.In(db.Oslo).Format("2006-01-02"),
 				i.Company, i.Supports, i.Title)
 		}
-		return w.Flush()
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if len(ideas) == 0 && *status != "" {
+			env.note("no ideas are %s", *status)
+		} else if len(ideas) == 0 {
+			env.note("no ideas on the board; --status pending lists those waiting for review")
+		}
+		return nil
 	}
+}
+
+// ideaDone says what an idea's new status means, for the line printed
+// once it is set.
+var ideaDone = map[string]string{
+	db.IdeaPublished: "published idea %d %q: on the board and the screens",
+	db.IdeaRejected:  "rejected idea %d %q: its proposer reads the reason",
+	db.IdeaConnected: "idea %d %q is now connected: it found partners",
+	db.IdeaRealised:  "idea %d %q is now realised",
 }
 
 // ideaStatusFlags makes "idea publish ID", "idea reject ID --reason R" and
@@ -63,7 +80,7 @@ func ideaStatusFlags(fixed string) func(fs *flag.FlagSet) func(context.Context, 
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.stdout, "%d\t%s\t%s\n", idea.ID, idea.Status, idea.Title)
+			fmt.Fprintf(env.stdout, ideaDone[idea.Status]+"\n", idea.ID, idea.Title)
 			return nil
 		}
 	}

@@ -33,14 +33,16 @@ func TestIdeaCommands(t *testing.T) {
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], id(1)+"\tpending\t") {
 		t.Fatalf("idea list --status pending: %q", out)
 	}
-	if code, out, errOut := torg(t, dbPath, "idea", "publish", id(0)); code != 0 || !strings.HasPrefix(out, id(0)+"\tpublished") {
+	if code, out, errOut := torg(t, dbPath, "idea", "publish", id(0)); code != 0 || out != "published idea "+id(0)+" \"Beredskapslager\": on the board and the screens\n" {
 		t.Fatalf("publish: %d %q %q", code, out, errOut)
 	}
-	if code, _, errOut := torg(t, dbPath, "idea", "reject", id(1), "--reason", "Hører hjemme i et annet program"); code != 0 {
-		t.Fatalf("reject: %q", errOut)
+	if code, out, errOut := torg(t, dbPath, "idea", "reject", id(1), "--reason", "Hører hjemme i et annet program"); code != 0 ||
+		out != "rejected idea "+id(1)+" \"Velferdsteknologi\": its proposer reads the reason\n" {
+		t.Fatalf("reject: %d %q %q", code, out, errOut)
 	}
-	if code, _, errOut := torg(t, dbPath, "idea", "status", id(0), "connected"); code != 0 {
-		t.Fatalf("status connected: %q", errOut)
+	if code, out, errOut := torg(t, dbPath, "idea", "status", id(0), "connected"); code != 0 ||
+		out != "idea "+id(0)+" \"Beredskapslager\" is now connected: it found partners\n" {
+		t.Fatalf("status connected: %d %q %q", code, out, errOut)
 	}
 	_, out, _ = torg(t, dbPath, "idea", "list")
 	if !strings.HasPrefix(out, id(0)+"\tconnected\t") || strings.Contains(out, "Velferdsteknologi") {

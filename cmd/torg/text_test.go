@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,7 +14,7 @@ import (
 // the live screen as an invalid websocket frame, or a calendar as a broken
 // line).
 func TestBadTextRefused(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	dbPath := newDB(t)
 	if code, _, errOut := torg(t, dbPath, "site", "set", "site_name", "Elverum+"); code != 0 {
 		t.Fatalf("site set: %s", errOut)
 	}
