@@ -29,7 +29,9 @@ type Activity struct {
 	ActorOrg  string
 	Text      string
 	Seats     int
-	Visible   bool
+	Visible   bool // on the screens now (a held item is not, until approved)
+	Held      bool // waits for a moderator's approval (feed.go)
+	Pinned    bool // at the top of every screen that shows it (feed.go)
 	CreatedAt time.Time
 
 	// EventTitle and EventSlug name the event the item belongs to, if any.
@@ -44,10 +46,15 @@ func nullID(id int64) any {
 	return id
 }
 
+// addActivity writes a new feed item, held for a moderator's approval
+// when a screen it would reach holds new items (heldSQL). In one
+// statement: a signup pays for the hold with no extra round trip.
 func (s *Store) addActivity(ctx context.Context, tx *sql.Tx, a Activity) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, event_id, signup_id, idea_id, actor_name, actor_org, text, seats, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.Kind, nullID(a.EventID), nullID(a.SignupID), nullID(a.IdeaID), a.ActorName, a.ActorOrg, a.Text, a.Seats, s.Now().Unix())
+	now := s.Now().Unix()
+	_, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, event_id, signup_id, idea_id, actor_name, actor_org, text, seats, visible, held, created_at)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, NOT h, h, ? FROM (SELECT `+heldSQL+` AS h)`,
+		a.Kind, nullID(a.EventID), nullID(a.SignupID), nullID(a.IdeaID), a.ActorName, a.ActorOrg, a.Text, a.Seats, now,
+		a.EventID, a.EventID, now)
 	if err != nil {
 		return Internal(err)
 	}
@@ -72,7 +79,7 @@ func IsFeedKind(kind string) bool {
 }
 
 const activityColumns = `a.id, a.kind, coalesce(a.event_id, 0), coalesce(a.signup_id, 0), coalesce(a.idea_id, 0), a.actor_name, a.actor_org,
-	a.text, a.seats, a.visible, a.created_at, coalesce(e.title, ''), coalesce(e.slug, '')`
+	a.text, a.seats, a.visible, a.held, a.pinned_at IS NOT NULL, a.created_at, coalesce(e.title, ''), coalesce(e.slug, '')`
 
 func scanActivities(rows *sql.Rows) ([]Activity, error) {
 	defer rows.Close()
@@ -81,7 +88,7 @@ func scanActivities(rows *sql.Rows) ([]Activity, error) {
 		var a Activity
 		var created int64
 		if err := rows.Scan(&a.ID, &a.Kind, &a.EventID, &a.SignupID, &a.IdeaID, &a.ActorName, &a.ActorOrg, &a.Text, &a.Seats,
-			&a.Visible, &created, &a.EventTitle, &a.EventSlug); err != nil {
+			&a.Visible, &a.Held, &a.Pinned, &created, &a.EventTitle, &a.EventSlug); err != nil {
 			return nil, Internal(err)
 		}
 		a.CreatedAt = time.Unix(created, 0)
@@ -114,27 +121,15 @@ func (s *Store) LastActivityID(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
-// LatestActivity returns the newest visible feed items, newest first; for
-// one event only when eventID is not 0 (items of no event, announcements and
-// ideas, belong to every screen). upTo bounds the ids, so a snapshot matches
-// what was sent.
+// LatestActivity returns the newest visible feed items that are not
+// pinned (PinnedActivity has those), newest first; for one event only when
+// eventID is not 0 (items of no event, announcements and ideas, belong to
+// every screen). upTo bounds the ids, so a snapshot matches what was sent.
 func (s *Store) LatestActivity(ctx context.Context, eventID, upTo int64, limit int) ([]Activity, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+activityColumns+` FROM activity a LEFT JOIN events e ON e.id = a.event_id
-		WHERE a.visible = 1 AND a.kind IN `+feedKinds+` AND a.id <= ?
+		WHERE a.visible = 1 AND a.kind IN `+feedKinds+` AND a.id <= ? AND a.pinned_at IS NULL
 		AND (? = 0 OR a.event_id = ? OR a.event_id IS NULL)
 		ORDER BY a.id DESC LIMIT ?`, upTo, eventID, eventID, limit)
-	if err != nil {
-		return nil, Internal(err)
-	}
-	return scanActivities(rows)
-}
-
-// RecentActivity returns the newest feed items, shown and hidden alike,
-// newest first, up to limit: what an organiser looks through to find the id
-// of an item to hide.
-func (s *Store) RecentActivity(ctx context.Context, limit int) ([]Activity, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+activityColumns+` FROM activity a LEFT JOIN events e ON e.id = a.event_id
-		WHERE a.kind IN `+feedKinds+` ORDER BY a.id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, Internal(err)
 	}
@@ -164,33 +159,40 @@ func (s *Store) Announce(ctx context.Context, text string) (int64, error) {
 	return id, err
 }
 
-// HideActivity takes a feed item off every screen. Hiding it again is
-// harmless.
+// HideActivity takes a feed item off every screen; it unpins a pinned
+// one, and rejects a held one (it will never be shown). Hiding it again is
+// harmless. The id of a held item that was approved leads to the item it
+// became.
 func (s *Store) HideActivity(ctx context.Context, id int64) error {
 	return s.inWrite(ctx, func(tx *sql.Tx) error {
-		n, err := s.hideItems(ctx, tx, `id = ?`, id)
+		a, err := s.feedItem(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if n > 0 {
-			return s.audit(ctx, tx, "feed.hide", itoa(id), map[string]bool{"visible": true}, map[string]bool{"visible": false})
+		if !a.Visible && !a.Held {
+			return nil
 		}
-		var exists int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM activity WHERE id = ? AND kind IN `+feedKinds, id).Scan(&exists); err != nil {
-			return Internal(err)
+		if _, err := s.hideItems(ctx, tx, `id = ?`, a.ID); err != nil {
+			return err
 		}
-		if exists == 0 {
-			return NotFoundf("feed.not_found", "no feed item %d", id)
+		before, after := map[string]bool{"visible": true}, map[string]bool{"visible": false}
+		if a.Held {
+			before, after = map[string]bool{"held": true}, map[string]bool{"held": false}
 		}
-		return nil
+		if a.Pinned {
+			before["pinned"] = true
+		}
+		return s.audit(ctx, tx, "feed.hide", itoa(a.ID), before, after)
 	})
 }
 
-// hideItems takes the visible feed items that match where (a condition on
-// the activity table) off every screen: each is marked invisible, and a
-// hide row in the outbox tells the hub to remove it. Hiding, cancelling
-// and erasing a signup, and cancelling its event, all come through here.
-// It returns how many items it hid.
+// hideItems takes the feed items that match where (a condition on the
+// activity table) off every screen: each visible one is marked invisible
+// and unpinned, and a hide row in the outbox tells the hub to remove it; a
+// held one is rejected, so that no moderator can approve it later (it was
+// never on a screen: no hide row). Hiding, cancelling and erasing a
+// signup, withdrawing an idea and cancelling an event all come through
+// here. It returns how many items it hid or rejected.
 func (s *Store) hideItems(ctx context.Context, tx *sql.Tx, where string, args ...any) (int64, error) {
 	visible := `visible = 1 AND kind IN ` + feedKinds + ` AND ` + where
 	res, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, text, visible, created_at)
@@ -199,14 +201,22 @@ func (s *Store) hideItems(ctx context.Context, tx *sql.Tx, where string, args ..
 	if err != nil {
 		return 0, Internal(err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE activity SET visible = 0 WHERE `+visible, args...); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE activity SET visible = 0, pinned_at = NULL WHERE `+visible, args...); err != nil {
 		return 0, Internal(err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, Internal(err)
 	}
-	return n, nil
+	res, err = tx.ExecContext(ctx, `UPDATE activity SET held = 0 WHERE held = 1 AND `+where, args...)
+	if err != nil {
+		return 0, Internal(err)
+	}
+	held, err := res.RowsAffected()
+	if err != nil {
+		return 0, Internal(err)
+	}
+	return n + held, nil
 }
 
 // ScreenCounters are the figures a screen shows; the home page shows

@@ -95,9 +95,10 @@ func TestKPIs(t *testing.T) {
 	}
 }
 
-// TestRecentActivity: the organiser's view of the feed lists shown and
-// hidden items, newest first, and none of the outbox's hide rows.
-func TestRecentActivity(t *testing.T) {
+// TestListFeedAll: the organiser's view of the feed (torg feed list, the
+// back office) lists shown and hidden items, newest first, and none of
+// the outbox's hide rows.
+func TestListFeedAll(t *testing.T) {
 	s := MustOpenDB(t)
 	ctx := context.Background()
 	var ids []int64
@@ -111,20 +112,20 @@ func TestRecentActivity(t *testing.T) {
 	if err := s.HideActivity(ctx, ids[1]); err != nil {
 		t.Fatal(err)
 	}
-	items, err := s.RecentActivity(ctx, 10)
+	items, err := s.ListFeed(ctx, db.FeedFilter{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, a := range items {
-		got = append(got, a.Kind+" "+a.Text+" "+map[bool]string{true: "shown", false: "hidden"}[a.Visible])
+		got = append(got, a.Kind+" "+a.Text+" "+a.State())
 	}
-	want := "announcement Pause shown|announcement Velkommen hidden|announcement Kaffe shown"
+	want := "announcement Pause "+db.FeedShown+"|announcement Velkommen "+db.FeedHidden+"|announcement Kaffe "+db.FeedShown
 	if strings.Join(got, "|") != want {
-		t.Fatalf("RecentActivity: got %q, want %q", strings.Join(got, "|"), want)
+		t.Fatalf("ListFeed: got %q, want %q", strings.Join(got, "|"), want)
 	}
-	if items, _ := s.RecentActivity(ctx, 2); len(items) != 2 || items[0].ID != ids[2] {
-		t.Fatalf("RecentActivity(limit 2): %+v", items)
+	if items, _ := s.ListFeed(ctx, db.FeedFilter{Limit: 2}); len(items) != 2 || items[0].ID != ids[2] {
+		t.Fatalf("ListFeed(limit 2): %+v", items)
 	}
 }
 

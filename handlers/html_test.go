@@ -34,7 +34,11 @@ func TestValidHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Store.Announce(ctx, "Velkommen!"); err != nil {
+	welcome, err := h.Store.Announce(ctx, "Velkommen!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.PinActivity(ctx, welcome); err != nil { // the screens' pinned list, with an item
 		t.Fatal(err)
 	}
 	// Ideas: one pending (its edit form), one published with a request

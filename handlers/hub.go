@@ -35,7 +35,8 @@ type screenChannel struct {
 	key      screenKey
 	event    *db.Event // nil on a screen of every event
 	clients  map[*screenClient]struct{}
-	items    []db.Activity // newest first, at most feedSize
+	items    []db.Activity // newest first, at most feedSize; never a pinned one
+	pinned   []db.Activity // at the top of the screens, latest pinned first
 	counters db.ScreenCounters
 	snapshot *websocket.PreparedMessage // items and counters; nil when stale
 
@@ -174,6 +175,9 @@ func (h *Hub) channel(ctx context.Context, key screenKey) (*screenChannel, error
 	if ch.items, err = h.store.LatestActivity(ctx, key.eventID, h.lastID, feedSize); err != nil {
 		return nil, err
 	}
+	if ch.pinned, err = h.store.PinnedActivity(ctx, key.eventID); err != nil {
+		return nil, err
+	}
 	if ch.counters, err = h.store.Counters(ctx, key.eventID); err != nil {
 		return nil, err
 	}
@@ -189,7 +193,7 @@ func (h *Hub) prepareSnapshot(ch *screenChannel) error {
 		return nil
 	}
 	var buf bytes.Buffer
-	err := h.render(&buf, ch.key, "screen-snapshot", screenData{Items: ch.items, Counters: ch.counters, Event: ch.event})
+	err := h.render(&buf, ch.key, "screen-snapshot", screenData{Items: ch.items, Pinned: ch.pinned, Counters: ch.counters, Event: ch.event})
 	if err == nil {
 		ch.snapshot, err = websocket.NewPreparedMessage(websocket.TextMessage, buf.Bytes())
 	}
@@ -247,14 +251,20 @@ func (h *Hub) advance(ctx context.Context) {
 }
 
 // apply brings one outbox row to one channel, if it concerns its screens.
+// A held item is not visible: it reaches no screen until approved, when
+// it comes back as a new row. A pinned one comes with its pin row.
 func (h *Hub) apply(ctx context.Context, ch *screenChannel, a db.Activity) {
 	switch {
 	case a.Kind == db.ActivityHide:
 		id, _ := strconv.ParseInt(a.Text, 10, 64)
-		if feedIndex(ch.items, id) >= 0 {
-			h.refill(ctx, ch, id, a.ID)
+		if feedIndex(ch.items, id) >= 0 || feedIndex(ch.pinned, id) >= 0 {
+			h.resync(ctx, ch, a.ID, id)
 		}
-	case a.Visible && db.IsFeedKind(a.Kind) && ch.shows(a):
+	case a.Kind == db.ActivityPin || a.Kind == db.ActivityUnpin:
+		if ch.shows(a) { // the row carries the item's event
+			h.resync(ctx, ch, a.ID, 0)
+		}
+	case a.Visible && !a.Pinned && db.IsFeedKind(a.Kind) && ch.shows(a) && feedIndex(ch.pinned, a.ID) < 0:
 		ch.items = append([]db.Activity{a}, ch.items...)
 		var gone []int64
 		for _, old := range ch.items[min(len(ch.items), feedSize):] {
@@ -265,30 +275,56 @@ func (h *Hub) apply(ctx context.Context, ch *screenChannel, a db.Activity) {
 	}
 }
 
-// refill takes item id off a channel's screens and fills the feed up
-// again from below with the newest items that slid off before, so every
-// screen, old or new, shows the same feedSize items.
-func (h *Hub) refill(ctx context.Context, ch *screenChannel, id, upTo int64) {
+// resync brings a channel's feed and pinned items to what they are as of
+// outbox row upTo, and sends the difference as one message: the items
+// that leave the feed, the pinned items if they changed, and the items
+// that come (back) into the feed, each in its place. So a hidden item
+// goes and the feed fills up again from below; a pinned one leaves the
+// feed for the top; an unpinned one returns to its place, if newer items
+// have not filled the feed since. Every screen, old or new, then shows
+// the same. gone, when not 0, is an item that must go even if the store
+// cannot be read.
+func (h *Hub) resync(ctx context.Context, ch *screenChannel, upTo, gone int64) {
 	items, err := h.store.LatestActivity(ctx, ch.key.eventID, upTo, feedSize)
-	if err != nil {
-		h.log.Error("hub: refill the feed", "err", err)
-		i := feedIndex(ch.items, id)
-		items = append(ch.items[:i:i], ch.items[i+1:]...) // at least the removal
+	var pinned []db.Activity
+	if err == nil {
+		pinned, err = h.store.PinnedActivity(ctx, ch.key.eventID)
 	}
-	var gone []int64
+	if err != nil {
+		h.log.Error("hub: read the feed again", "err", err)
+		items, pinned = without(ch.items, gone), without(ch.pinned, gone) // at least the removal
+	}
+	var data screenData
 	for _, old := range ch.items {
 		if feedIndex(items, old.ID) < 0 {
-			gone = append(gone, old.ID)
+			data.Remove = append(data.Remove, old.ID)
 		}
 	}
-	var back []db.Activity // older than every item left: they go at the end
-	for _, a := range items {
-		if feedIndex(ch.items, a.ID) < 0 {
-			back = append(back, a)
+	for i, a := range items {
+		if feedIndex(ch.items, a.ID) >= 0 {
+			continue
 		}
+		if n := len(data.Place); n > 0 && data.Place[n-1].next == i {
+			data.Place[n-1].Items = append(data.Place[n-1].Items, a)
+			data.Place[n-1].next++
+			continue
+		}
+		p := feedPlace{Items: []db.Activity{a}, next: i + 1}
+		if i > 0 {
+			p.After = items[i-1].ID // on the screens already: runs are separated by old items
+		}
+		data.Place = append(data.Place, p)
 	}
-	ch.items = items
-	h.queue(ch, "feed-delete", screenData{Remove: gone, Append: back, Empty: len(items) == 0, Event: ch.event})
+	if n := len(data.Place); n > 0 && data.Place[n-1].next == len(items) && data.Place[n-1].After != 0 {
+		data.Place[n-1].AtEnd = true
+	}
+	data.PinnedChanged = !sameItems(ch.pinned, pinned)
+	if len(data.Remove) == 0 && len(data.Place) == 0 && !data.PinnedChanged {
+		return
+	}
+	ch.items, ch.pinned = items, pinned
+	data.Pinned, data.Empty, data.Event = pinned, len(items) == 0, ch.event
+	h.queue(ch, "feed-update", data)
 }
 
 func (h *Hub) updateCounters(ctx context.Context, ch *screenChannel) {
@@ -363,6 +399,27 @@ func (h *Hub) render(w *bytes.Buffer, key screenKey, fragment string, data scree
 	data.OOB = true
 	l := h.views.Catalog.Localizer(key.lang)
 	return h.views.Fragment(w, "screen", fragment, views.Page{L: l, Site: h.site(l.Lang), Data: data})
+}
+
+// without returns items without item id.
+func without(items []db.Activity, id int64) []db.Activity {
+	if i := feedIndex(items, id); i >= 0 {
+		return append(items[:i:i], items[i+1:]...)
+	}
+	return items
+}
+
+// sameItems reports whether a and b are the same items in the same order.
+func sameItems(a, b []db.Activity) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ID != b[i].ID {
+			return false
+		}
+	}
+	return true
 }
 
 // feedIndex is the position of item id in items, -1 if it is not there.

@@ -18,23 +18,36 @@ import (
 
 // screenData is what the screen templates draw, as a page or as a message.
 type screenData struct {
-	View     string // "screen" (the big screen) or "list" (its accessible twin)
-	Theme    string // "dark" or "light"
-	Event    *db.Event
-	Items    []db.Activity
-	Item     *db.Activity
-	Remove   []int64       // items that leave the feed
-	Append   []db.Activity // older items that fill the feed up from below
-	Empty    bool          // the feed is empty after this change
-	Counters db.ScreenCounters
-	Changed  map[string]bool
-	OOB      bool // rendered as an out-of-band swap for the websocket
-	WSURL    string
-	QR       template.HTML
-	ShortURL string
+	View   string // "screen" (the big screen) or "list" (its accessible twin)
+	Theme  string // "dark" or "light"
+	Event  *db.Event
+	Items  []db.Activity
+	Pinned []db.Activity // at the top of the screen, latest pinned first
+	Item   *db.Activity
+	Remove []int64     // items that leave the feed
+	Place  []feedPlace // items that come (back) into the feed
+	Empty  bool        // the feed is empty after this change
+	// PinnedChanged: the message brings the pinned items anew.
+	PinnedChanged bool
+	Counters      db.ScreenCounters
+	Changed       map[string]bool
+	OOB           bool // rendered as an out-of-band swap for the websocket
+	WSURL         string
+	QR            template.HTML
+	ShortURL      string
 	// Address is ShortURL cut after each slash: the screen breaks a long
 	// address only there, so that it reads as one.
 	Address []string
+}
+
+// feedPlace is a run of items that come into the feed together: after
+// item After on the screens, at the top when After is 0, or at the bottom
+// when AtEnd (older than every item left).
+type feedPlace struct {
+	After int64
+	AtEnd bool
+	Items []db.Activity
+	next  int // the position in the new feed after this run
 }
 
 // showScreen is the live screen: ?event= narrows it to one event, ?lang=en
@@ -59,6 +72,9 @@ func (s *Server) showScreen(c echo.Context) error {
 		}
 	}
 	if data.Items, err = s.store.LatestActivity(ctx, key.eventID, math.MaxInt64, feedSize); err != nil {
+		return err
+	}
+	if data.Pinned, err = s.store.PinnedActivity(ctx, key.eventID); err != nil {
 		return err
 	}
 	if data.Counters, err = s.store.Counters(ctx, key.eventID); err != nil {

@@ -20,17 +20,22 @@ import (
 
 // feedModel is what a screen shows, kept by applying each message's
 // out-of-band swaps the way htmx does: the snapshot replaces the list,
-// inserts go on top, deletes remove, appends go at the bottom.
+// inserts go on top or after an item, deletes remove, appends go at the
+// bottom; the pinned items are replaced whole.
 type feedModel struct {
-	ids   []string          // newest first
-	texts map[string]string // id -> the item's HTML
+	ids    []string          // newest first
+	texts  map[string]string // id -> the item's HTML
+	pinned []string          // the pinned items' ids, top first
 }
 
 var (
 	feedSwap = regexp.MustCompile(`(?s)<ol id="feed"[^>]*>(.*?)</ol>` +
 		`|<ol data-hx-swap-oob="(afterbegin|beforeend):#feed">(.*?)</ol>` +
-		`|<li id="activity-(\d+)" data-hx-swap-oob="delete"></li>`)
-	feedItem = regexp.MustCompile(`(?s)<li id="activity-(\d+)".*?</li>`)
+		`|<li id="activity-(\d+)" data-hx-swap-oob="delete"></li>` +
+		`|<ol id="pinned"[^>]*>(.*?)</ol>` +
+		`|<ol data-hx-swap-oob="afterend:#activity-(\d+)">(.*?)</ol>`)
+	feedItem   = regexp.MustCompile(`(?s)<li id="activity-(\d+)".*?</li>`)
+	pinnedItem = regexp.MustCompile(`(?s)<li id="pinned-(\d+)".*?</li>`)
 )
 
 func (m *feedModel) apply(msg string) {
@@ -48,6 +53,18 @@ func (m *feedModel) apply(msg string) {
 		switch {
 		case strings.HasPrefix(s[0], `<ol id="feed"`):
 			m.ids = items(s[1])
+		case strings.HasPrefix(s[0], `<ol id="pinned"`):
+			m.pinned = nil
+			for _, it := range pinnedItem.FindAllStringSubmatch(s[5], -1) {
+				m.pinned = append(m.pinned, it[1])
+				m.texts["pinned-"+it[1]] = it[0]
+			}
+		case s[6] != "":
+			i := slices.Index(m.ids, s[6])
+			if i < 0 {
+				panic("an item placed after " + s[6] + ", which is not on the screen: " + msg)
+			}
+			m.ids = slices.Insert(m.ids, i+1, items(s[7])...)
 		case s[2] == "afterbegin":
 			m.ids = append(items(s[3]), m.ids...)
 		case s[2] == "beforeend":
@@ -56,6 +73,16 @@ func (m *feedModel) apply(msg string) {
 			m.ids = slices.DeleteFunc(m.ids, func(id string) bool { return id == s[4] })
 		}
 	}
+}
+
+// pinnedShows reports whether a pinned item contains text.
+func (m *feedModel) pinnedShows(text string) bool {
+	for _, id := range m.pinned {
+		if strings.Contains(m.texts["pinned-"+id], text) {
+			return true
+		}
+	}
+	return false
 }
 
 // shows reports whether any item on the screen contains text.

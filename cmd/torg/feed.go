@@ -20,17 +20,13 @@ func feedListFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) er
 		if *limit < 1 {
 			return fmt.Errorf("--limit %d: list at least 1 item", *limit)
 		}
-		items, err := env.store.RecentActivity(ctx, *limit)
+		items, err := env.store.ListFeed(ctx, db.FeedFilter{Limit: *limit})
 		if err != nil {
 			return err
 		}
 		w := bufio.NewWriter(env.stdout)
 		for _, a := range items {
-			shown := "shown"
-			if !a.Visible {
-				shown = "hidden"
-			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", a.ID, a.CreatedAt.In(db.Oslo).Format("2006-01-02 15:04"), a.Kind, shown, feedText(a))
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", a.ID, a.CreatedAt.In(db.Oslo).Format("2006-01-02 15:04"), a.Kind, a.State(), feedText(a))
 		}
 		if err := w.Flush(); err != nil {
 			return err

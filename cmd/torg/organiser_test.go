@@ -356,7 +356,7 @@ func TestEventAndFeedSay(t *testing.T) {
 		}
 	}
 	out := mustTorg(t, dbPath, "feed", "list")
-	if !regexp.MustCompile(`^2\t\d{4}-\d\d-\d\d \d\d:\d\d\tannouncement\tshown\tVelkommen\n1\t[^\t]+\tannouncement\thidden\tKaffen er klar\n$`).MatchString(out) {
+	if !regexp.MustCompile(`^2\t\d{4}-\d\d-\d\d \d\d:\d\d\tannouncement\tvisible\tVelkommen\n1\t[^\t]+\tannouncement\thidden\tKaffen er klar\n$`).MatchString(out) {
 		t.Fatalf("feed list: %q", out)
 	}
 	if out := mustTorg(t, dbPath, "feed", "list", "--limit", "1"); strings.Count(out, "\n") != 1 {
