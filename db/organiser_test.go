@@ -120,7 +120,7 @@ func TestListFeedAll(t *testing.T) {
 	for _, a := range items {
 		got = append(got, a.Kind+" "+a.Text+" "+a.State())
 	}
-	want := "announcement Pause "+db.FeedShown+"|announcement Velkommen "+db.FeedHidden+"|announcement Kaffe "+db.FeedShown
+	want := "announcement Pause " + db.FeedShown + "|announcement Velkommen " + db.FeedHidden + "|announcement Kaffe " + db.FeedShown
 	if strings.Join(got, "|") != want {
 		t.Fatalf("ListFeed: got %q, want %q", strings.Join(got, "|"), want)
 	}
