@@ -50,6 +50,13 @@ var commands = []command{
 	{name: "idea reject", args: "ID", nargs: 1, summary: "reject an idea, with a reason its proposer reads (--reason)", flags: ideaStatusFlags(db.IdeaRejected)},
 	{name: "idea status", args: "ID connected|realised", nargs: 2, summary: "record that a published idea found partners, or was realised", flags: ideaStatusFlags("")},
 	{name: "backup", args: "FILE", nargs: 1, summary: "write an online, consistent copy of the database", flags: backupFlags},
+	// Organisers' accounts (users.go): the way to make the first admin,
+	// and the way back in when every admin is locked out.
+	{name: "user add", summary: "add an organiser's account (--email, --role admin|moderator|host); the password is read from standard input, or, when none is given, generated and printed once", flags: userAddFlags},
+	{name: "user list", summary: "list the accounts, one a line: e-mail, role, active or disabled, created", flags: userListFlags},
+	{name: "user disable", args: "EMAIL", nargs: 1, summary: "disable an account and end its sessions", flags: userDisabledFlags(true)},
+	{name: "user enable", args: "EMAIL", nargs: 1, summary: "enable a disabled account again", flags: userDisabledFlags(false)},
+	{name: "user password", args: "EMAIL", nargs: 1, summary: "set a new password, read from standard input or generated and printed once; ends the account's sessions", flags: userPasswordFlags},
 }
 
 // run dispatches "torg [command] [flags] [args]" and returns the exit code.
