@@ -724,3 +724,28 @@ func httptestServer(t *testing.T, h http.Handler) *httptest.Server {
 	t.Cleanup(ts.Close)
 	return ts
 }
+
+// organiserPages are the sign-in and back-office pages in their states,
+// for the HTML checker (TestValidHTML).
+func organiserPages(t *testing.T, h *testHub) map[string]response {
+	t.Helper()
+	admin := signedIn(t, h, db.RoleAdmin)
+	host := signedIn(t, h, db.RoleHost)
+	anon := newOrganiserClient(h)
+	if err := h.Store.SetKPI(db.WithActor(context.Background(), "admin@example.no"), "calls", 5, "Samtaler"); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]response{
+		"login":              anon.get(t, "/login?next=/admin/users"),
+		"login-errors":       anon.login(t, "kari@example.no", "feil-passord-her", nil),
+		"login-ended":        anon.get(t, "/login?ended=all&lang=en"),
+		"admin":              admin.get(t, "/admin"),
+		"admin-host":         host.get(t, "/admin?lang=en"),
+		"admin-forbidden":    host.get(t, "/admin/users"),
+		"admin-users":        admin.get(t, "/admin/users"),
+		"admin-users-errors": admin.post(t, "/admin/users", url.Values{"email": {"x"}, "role": {"owner"}}),
+		"admin-user-created": admin.post(t, "/admin/users", url.Values{"email": {"ny@example.no"}, "role": {"host"}}),
+		"admin-audit":        admin.get(t, "/admin/audit"),
+		"admin-audit-none":   admin.get(t, "/admin/audit?actor=nobody&lang=en"),
+	}
+}
