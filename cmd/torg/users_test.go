@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -129,5 +130,33 @@ func TestUserCommands(t *testing.T) {
 	want := "user.enable ola@example.no, user.disable ola@example.no, user.password ola@example.no, user.add ola@example.no, user.add kari@example.no"
 	if got := strings.Join(actions, ", "); got != want {
 		t.Errorf("audit:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestDemoOrganiser: --demo on an empty database makes an admin and logs
+// its generated password once, and it signs in; a second start logs none.
+func TestDemoOrganiser(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	start := func() string {
+		var logs bytes.Buffer
+		m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: dbPath, Demo: true}, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return logs.String()
+	}
+	logs := start()
+	m := regexp.MustCompile(`email=admin@example.no password=(\S+)`).FindStringSubmatch(logs)
+	if m == nil {
+		t.Fatalf("the demo logged no organiser:\n%s", logs)
+	}
+	if err := signIn(t, dbPath, "admin@example.no", m[1]); err != nil {
+		t.Fatalf("the logged password does not sign in: %v", err)
+	}
+	if again := start(); strings.Contains(again, "password=") {
+		t.Errorf("a second start logged a password again:\n%s", again)
 	}
 }
