@@ -40,6 +40,9 @@ type Store struct {
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Argon2 is the cost of hashing a new password (DefaultArgon2); tests
+	// lower it. Each hash keeps its own, so a change affects new ones only.
+	Argon2 Argon2Params
 }
 
 // Open opens (creating if needed) the database file at path, sets the
@@ -85,7 +88,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 
-	s := &Store{write: write, read: read, committed: make(chan struct{}, 1), Now: time.Now}
+	s := &Store{write: write, read: read, committed: make(chan struct{}, 1), Now: time.Now, Argon2: DefaultArgon2}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err

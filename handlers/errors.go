@@ -18,6 +18,19 @@ var errorStatus = map[db.Code]int{
 	db.EINTERNAL: http.StatusInternalServerError,
 }
 
+// refusal is a request refused with a status and a message of its own
+// from the catalog: a form without its CSRF token, a page the organiser's
+// role may not use. Return refuse(status, key) from a handler or a
+// middleware; handleError shows the message on the status's error page.
+type refusal struct {
+	status int
+	key    string
+}
+
+func (r *refusal) Error() string { return http.StatusText(r.status) + ": " + r.key }
+
+func refuse(status int, key string) error { return &refusal{status, key} }
+
 // handleError is the one place an error becomes a response: a page in the
 // user's language with the right status. Only internal errors are logged.
 func (s *Server) handleError(err error, c echo.Context) {
@@ -27,7 +40,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status := http.StatusInternalServerError
 	message := ""
 	var he *echo.HTTPError
+	var rf *refusal
 	switch {
+	case errors.As(err, &rf):
+		status, message = rf.status, rf.key
 	case errors.As(err, &he):
 		status = he.Code
 	case db.ErrorCode(err) != "":

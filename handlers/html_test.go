@@ -122,6 +122,9 @@ func TestValidHTML(t *testing.T) {
 		"idea-request":      h.get(t, "/ideas/requests/"+req.Token),
 		"idea-request-wait": h.get(t, pendingReq.Header.Get("Location")),
 	}
+	for name, r := range organiserPages(t, h) {
+		pages[name] = r
+	}
 	var files []string
 	for name, r := range pages {
 		if r.StatusCode >= 500 || !strings.Contains(r.Body, "<!DOCTYPE html>") {

@@ -71,6 +71,23 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/ideas/manage/:token/withdraw", s.withdrawIdea)
 	e.POST("/ideas/manage/:token/requests/:id/accept", s.acceptInterest)
 	e.POST("/ideas/manage/:token/requests/:id/decline", s.declineInterest)
+
+	// Organisers sign in and out. Both forms carry the CSRF token.
+	e.GET("/login", s.showLogin, noStore, s.withSession, s.csrf)
+	e.POST("/login", s.login, noStore, s.withSession, s.csrf)
+	e.POST("/logout", s.logout, noStore, s.withSession)
+
+	// The back office: signed-in organisers only, each route for admins
+	// and the roles it names (see adminRoutes; none: admins only).
+	adm := s.adminGroup(e)
+	adm.GET("", s.showDashboard, everyOrganiser...)
+	adm.POST("/account/sessions/end", s.endSessions, everyOrganiser...)
+	adm.GET("/users", s.listUsers, adminsOnly...)
+	adm.POST("/users", s.createUser, adminsOnly...)
+	adm.POST("/users/:id/disable", s.disableUser, adminsOnly...)
+	adm.POST("/users/:id/enable", s.enableUser, adminsOnly...)
+	adm.POST("/users/:id/password", s.resetPassword, adminsOnly...)
+	adm.GET("/audit", s.showAudit, adminsOnly...)
 	return e
 }
 

@@ -37,6 +37,9 @@ type Server struct {
 	filters *fragmentCache[filterKey]
 	valid   *formValidator
 	hub     *Hub
+	// adminAccess is the roles of each back-office route ("GET
+	// /admin/users"), as adminRoutes registered it; nil: admins only.
+	adminAccess map[string][]string
 }
 
 // New builds the server and its route table.
@@ -62,6 +65,8 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		cards:   newFragmentCache[cardKey](maxCards),
 		filters: newFragmentCache[filterKey](maxFilters),
 		valid:   newFormValidator(),
+
+		adminAccess: map[string][]string{},
 	}
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
 	s.echo = s.routes()

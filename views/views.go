@@ -5,6 +5,7 @@ package views
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
@@ -151,6 +152,33 @@ type Page struct {
 	// on to the next.
 	Keep url.Values
 	Data any
+	// CSRF is the token an organiser's form sends back: the hidden field
+	// (template "csrf-field") and, for htmx, the X-CSRF-Token header the
+	// admin layout sets with HXHeaders. Only organiser pages have one.
+	CSRF string
+	// Organiser is who is signed in, on the back office's pages (the
+	// admin layout); nil on public pages.
+	Organiser *Organiser
+}
+
+// Organiser is the signed-in organiser as the admin layout shows them.
+type Organiser struct {
+	Email string
+	Role  string    // admin, moderator or host
+	Nav   []NavItem // the back office's pages this organiser may use
+}
+
+// NavItem is one link of the back office's navigation.
+type NavItem struct {
+	Path, Label string
+	Current     bool
+}
+
+// HXHeaders is the value of the admin body's data-hx-headers: htmx sends
+// the CSRF token with every request it makes from the page.
+func (p Page) HXHeaders() (string, error) {
+	b, err := json.Marshal(map[string]string{"X-CSRF-Token": p.CSRF})
+	return string(b), err
 }
 
 // OtherLanguage is the language the switch offers.

@@ -57,7 +57,13 @@ func (env *cmdEnv) note(format string, args ...any) {
 var commands = []command{
 	{name: "serve", summary: "run the server (creates the database file if there is none)", flags: serveFlags},
 
-	// torg user …: organisers' accounts (users.go).
+	// Organisers' accounts (users.go): the way to make the first admin,
+	// and the way back in when every admin is locked out.
+	{name: "user add", summary: "add an organiser's account (--email, --role admin|moderator|host); the password is read from standard input, or, when none is given, generated and printed once", flags: userAddFlags},
+	{name: "user list", summary: "list the accounts, one a line: e-mail, role, active or disabled, created", flags: userListFlags},
+	{name: "user disable", args: "EMAIL", nargs: 1, summary: "disable an account and end its sessions", flags: userDisabledFlags(true)},
+	{name: "user enable", args: "EMAIL", nargs: 1, summary: "enable a disabled account again", flags: userDisabledFlags(false)},
+	{name: "user password", args: "EMAIL", nargs: 1, summary: "set a new password, read from standard input or generated and printed once; ends the account's sessions", flags: userPasswordFlags},
 
 	{name: "event add", summary: "add an event and print its slug", flags: eventAddFlags},
 	{name: "event list", summary: "list events, one a line: slug, start, seats taken/capacity, waiting, status (upcoming only, unless --past or --all; drafts are not listed)", flags: eventListFlags},
@@ -72,7 +78,7 @@ var commands = []command{
 	{name: "site get", args: "[KEY]", nargs: -1, summary: "print one site setting, or every setting one a line: key, value (empty: not set)", flags: siteGetFlags},
 	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + "; " + db.SettingContactEmail + " an e-mail address), its default language (" + db.SettingDefaultLang + ": nb or en, the live screen's) or whether ideas are published on arrival (" + db.SettingIdeasPublishAtOnce + ": yes or no)", flags: siteSetFlags},
 
-	{name: "feed list", summary: "list recent feed items, newest first, one a line: id, time, kind, shown or hidden, what it shows", flags: feedListFlags},
+	{name: "feed list", summary: "list recent feed items, newest first, one a line: id, time, kind, state (visible, pinned, held or hidden), what it shows", flags: feedListFlags},
 	{name: "feed announce", args: "TEXT", nargs: 1, summary: "put an announcement on every live screen", flags: feedAnnounceFlags},
 	{name: "feed hide", args: "ID", nargs: 1, summary: "take a feed item off every live screen (torg feed list shows the ids)", flags: feedHideFlags},
 

@@ -66,6 +66,9 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		if seeded {
 			m.Logger.Info("filled the empty database with the demo programme")
+			if err := m.seedDemoOrganiser(ctx); err != nil {
+				return fmt.Errorf("demo organiser: %w", err)
+			}
 		}
 	}
 	m.Server, err = handlers.New(handlers.Config{BaseURL: m.Config.BaseURL}, store, m.Logger)
@@ -127,4 +130,20 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, nil))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// demoOrganiser is the demo's admin account.
+const demoOrganiser = "admin@example.no"
+
+// seedDemoOrganiser gives the demo an admin with a generated password,
+// written to the log this once, so that a newcomer can sign in at /login
+// straight away. A fixed password would be known to anyone who read the
+// code, in every demo database that ended up on the internet.
+func (m *Main) seedDemoOrganiser(ctx context.Context) error {
+	password := db.GeneratePassword()
+	if _, err := m.Store.CreateUser(ctx, db.NewUser{Email: demoOrganiser, Role: db.RoleAdmin, Password: password}); err != nil {
+		return err
+	}
+	m.Logger.Info("demo organiser: sign in at /login (the password is shown only now)", "email", demoOrganiser, "password", password)
+	return nil
 }

@@ -1,0 +1,9 @@
+package handlers
+
+// AdminRoles returns the roles besides admin that may use a back-office
+// route ("GET", "/admin/users/:id"), and whether it was registered through
+// adminRoutes at all, for the test that walks every /admin route.
+func (s *Server) AdminRoles(method, path string) ([]string, bool) {
+	roles, ok := s.adminAccess[method+" "+path]
+	return roles, ok
+}
