@@ -617,7 +617,7 @@ func TestUsersPage(t *testing.T) {
 		{url.Values{"email": {"ikke-en-epost"}, "role": {"host"}}, 422, "Skriv en gyldig e-postadresse"},
 		{url.Values{"email": {""}, "role": {"host"}}, 422, "Skriv e-postadressen til personen."},
 		{url.Values{"email": {"per@example.no"}, "role": {"owner"}}, 422, "Velg en rolle."},
-		{url.Values{"email": {"OLA@example.no"}, "role": {"host"}}, 409, "Denne e-postadressen har allerede en konto."},
+		{url.Values{"email": {"OLA@example.no"}, "role": {"host"}}, 409, "Det finnes allerede en konto med denne e-postadressen."},
 	} {
 		r := admin.post(t, "/admin/users", c.form)
 		assertStatus(t, r, c.status)
