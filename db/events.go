@@ -261,6 +261,12 @@ func (s *Store) EventByID(ctx context.Context, id int64) (*Event, error) {
 	return s.eventBy(ctx, s.read, "e.id = ?", id)
 }
 
+// AnyEventBySlug returns an event whatever its status, drafts included
+// (for organisers).
+func (s *Store) AnyEventBySlug(ctx context.Context, slug string) (*Event, error) {
+	return s.eventBy(ctx, s.read, "e.slug = ?", slug)
+}
+
 // EventFilter picks which events ListEvents returns.
 type EventFilter struct {
 	Upcoming bool // started at or after now; otherwise those before now

@@ -376,4 +376,15 @@ func TestListEventsDrafts(t *testing.T) {
 			t.Errorf("%+v: got %s, want %s", c.f, got, c.want)
 		}
 	}
+	// One draft by its slug: found for organisers, not for residents.
+	drafts, _ := s.ListEvents(ctx, db.EventFilter{Upcoming: true, Drafts: true})
+	if e, err := s.AnyEventBySlug(ctx, drafts[0].Slug); err != nil || e.Status != db.EventDraft {
+		t.Errorf("AnyEventBySlug(%s) = %+v, %v; want the draft", drafts[0].Slug, e, err)
+	}
+	if _, err := s.EventBySlug(ctx, drafts[0].Slug); db.ErrorCode(err) != db.ENOTFOUND {
+		t.Errorf("EventBySlug(draft) = %v, want not found", err)
+	}
+	if _, err := s.AnyEventBySlug(ctx, "finnes-ikke"); db.ErrorCode(err) != db.ENOTFOUND {
+		t.Errorf("AnyEventBySlug(unknown) = %v, want not found", err)
+	}
 }
