@@ -261,16 +261,28 @@ func (s *Store) EventByID(ctx context.Context, id int64) (*Event, error) {
 	return s.eventBy(ctx, s.read, "e.id = ?", id)
 }
 
+// AnyEventBySlug returns an event whatever its status, drafts included
+// (for organisers).
+func (s *Store) AnyEventBySlug(ctx context.Context, slug string) (*Event, error) {
+	return s.eventBy(ctx, s.read, "e.slug = ?", slug)
+}
+
 // EventFilter picks which events ListEvents returns.
 type EventFilter struct {
 	Upcoming bool // started at or after now; otherwise those before now
 	Limit    int  // 0: no limit
+	// Drafts lists drafts too, for organisers; residents never see one.
+	Drafts bool
 }
 
 // ListEvents returns the events residents may see: upcoming ones soonest
-// first, past ones latest first. Drafts are never listed.
+// first, past ones latest first. Drafts are listed only when the filter
+// asks for them (the back office).
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]*Event, error) {
-	q := `SELECT ` + eventColumns + ` FROM events e WHERE e.status <> 'draft' AND `
+	q := `SELECT ` + eventColumns + ` FROM events e WHERE `
+	if !f.Drafts {
+		q += `e.status <> 'draft' AND `
+	}
 	if f.Upcoming {
 		q += `e.starts_at > ? ORDER BY e.starts_at, e.id`
 	} else {

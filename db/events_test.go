@@ -334,3 +334,57 @@ func TestDeleteEvent(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestListEventsDrafts: drafts are listed only for organisers, in the
+// same order as the rest.
+func TestListEventsDrafts(t *testing.T) {
+	s := MustOpenDB(t)
+	ctx := organiser()
+	now := time.Now()
+	for _, in := range []db.NewEvent{
+		{Title: "Publisert senere", StartsAt: now.Add(72 * time.Hour)},
+		{Title: "Utkast snart", StartsAt: now.Add(24 * time.Hour), Status: db.EventDraft},
+		{Title: "Utkast før", StartsAt: now.Add(-24 * time.Hour), Status: db.EventDraft},
+		{Title: "Publisert før", StartsAt: now.Add(-48 * time.Hour)},
+	} {
+		if _, err := s.CreateEvent(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	titles := func(f db.EventFilter) string {
+		t.Helper()
+		events, err := s.ListEvents(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range events {
+			out = append(out, e.Title)
+		}
+		return strings.Join(out, ", ")
+	}
+	for _, c := range []struct {
+		f    db.EventFilter
+		want string
+	}{
+		{db.EventFilter{Upcoming: true}, "Publisert senere"},
+		{db.EventFilter{}, "Publisert før"},
+		{db.EventFilter{Upcoming: true, Drafts: true}, "Utkast snart, Publisert senere"},
+		{db.EventFilter{Drafts: true}, "Utkast før, Publisert før"},
+	} {
+		if got := titles(c.f); got != c.want {
+			t.Errorf("%+v: got %s, want %s", c.f, got, c.want)
+		}
+	}
+	// One draft by its slug: found for organisers, not for residents.
+	drafts, _ := s.ListEvents(ctx, db.EventFilter{Upcoming: true, Drafts: true})
+	if e, err := s.AnyEventBySlug(ctx, drafts[0].Slug); err != nil || e.Status != db.EventDraft {
+		t.Errorf("AnyEventBySlug(%s) = %+v, %v; want the draft", drafts[0].Slug, e, err)
+	}
+	if _, err := s.EventBySlug(ctx, drafts[0].Slug); db.ErrorCode(err) != db.ENOTFOUND {
+		t.Errorf("EventBySlug(draft) = %v, want not found", err)
+	}
+	if _, err := s.AnyEventBySlug(ctx, "finnes-ikke"); db.ErrorCode(err) != db.ENOTFOUND {
+		t.Errorf("AnyEventBySlug(unknown) = %v, want not found", err)
+	}
+}

@@ -88,6 +88,27 @@ func (s *Server) routes() *echo.Echo {
 	adm.POST("/users/:id/enable", s.enableUser, adminsOnly...)
 	adm.POST("/users/:id/password", s.resetPassword, adminsOnly...)
 	adm.GET("/audit", s.showAudit, adminsOnly...)
+
+	// Events: hosts read the list and the attendee lists (the door);
+	// admins create, edit, publish, cancel, delete and duplicate, and
+	// move or cancel signups. /events/new is a literal route: Echo tries
+	// it before /events/:slug.
+	adm.GET("/events", s.listAdminEvents, hosts...)
+	adm.GET("/events/new", s.showNewEvent, adminsOnly...)
+	adm.POST("/events", s.createEvent, adminsOnly...)
+	adm.GET("/events/:slug", s.showAdminEvent, adminsOnly...)
+	adm.POST("/events/:slug", s.saveEvent, adminsOnly...)
+	adm.POST("/events/:slug/publish", s.publishEvent, adminsOnly...)
+	adm.GET("/events/:slug/cancel", s.askCancelEvent, adminsOnly...)
+	adm.POST("/events/:slug/cancel", s.cancelEvent, adminsOnly...)
+	adm.GET("/events/:slug/delete", s.askDeleteEvent, adminsOnly...)
+	adm.POST("/events/:slug/delete", s.deleteEvent, adminsOnly...)
+	adm.POST("/events/:slug/duplicate", s.duplicateEvent, adminsOnly...)
+	adm.GET("/events/:slug/attendees", s.showAttendees, hosts...)
+	adm.GET("/events/:slug/attendees.csv", s.exportAttendees, hosts...)
+	adm.POST("/events/:slug/attendees/:id/move", s.moveWaiting, adminsOnly...)
+	adm.GET("/events/:slug/attendees/:id/cancel", s.askCancelSignup, adminsOnly...)
+	adm.POST("/events/:slug/attendees/:id/cancel", s.cancelAttendee, adminsOnly...)
 	return e
 }
 

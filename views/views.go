@@ -298,7 +298,8 @@ func (in Input) DescribedBy() string {
 
 // Input builds a field of form f for the "input" template. spec lists its
 // options, space-separated: "required", "autocomplete=email",
-// "inputmode=tel", "max=254", "rows=8" (a textarea). The label is the catalog's "field.NAME", the
+// "inputmode=tel", "max=254" ("max=0": no maxlength, which a
+// datetime-local field may not have), "rows=8" (a textarea). The label is the catalog's "field.NAME", the
 // hint "field.NAME.hint" where the catalog has one (each under the form's
 // own Keys first).
 func (p Page) Input(f *Form, name, typ, spec string) Input {
