@@ -443,7 +443,7 @@ func TestAdminMoveAndCancelSignup(t *testing.T) {
 	// Refused moves: outside the line, and someone confirmed.
 	r = admin.do(t, http.MethodPost, movePath, url.Values{"position": {"9"}}, hx)
 	assertStatus(t, r, http.StatusUnprocessableEntity)
-	assertContains(t, r, "Velg en plass som finnes på ventelisten.")
+	assertContains(t, r, "Velg et nummer som finnes på ventelisten.")
 	r = admin.post(t, fmt.Sprintf("/admin/events/%s/attendees/%d/move", slug, confirmed.ID), url.Values{"position": {"1"}})
 	assertStatus(t, r, http.StatusConflict)
 	assertContains(t, r, "Påmeldingen står ikke lenger på ventelisten.", "<!DOCTYPE html>")
