@@ -137,15 +137,16 @@ func (s *Server) renderAdminFeed(c echo.Context, status int, data adminFeedPage)
 	if err != nil {
 		return err
 	}
+	if data.Hold, err = s.store.FeedHolds(ctx); err != nil {
+		return err
+	}
 	now := s.store.Now()
 	data.Events = append(upcoming, past...)
 	for _, e := range data.Events {
-		if e.EndsAt.After(now) {
+		held := slices.ContainsFunc(data.Hold.Events, func(h db.HeldScreen) bool { return h.Slug == e.Slug })
+		if e.EndsAt.After(now) && !held {
 			data.Open = append(data.Open, e)
 		}
-	}
-	if data.Hold, err = s.store.FeedHolds(ctx); err != nil {
-		return err
 	}
 	data.States = feedStates
 	p := s.adminPage(c, l.T("admin.feed.title"), data)

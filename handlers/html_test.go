@@ -125,6 +125,9 @@ func TestValidHTML(t *testing.T) {
 	for name, r := range organiserPages(t, h) {
 		pages[name] = r
 	}
+	for name, r := range moderationPages(t, h) {
+		pages[name] = r
+	}
 	var files []string
 	for name, r := range pages {
 		if r.StatusCode >= 500 || !strings.Contains(r.Body, "<!DOCTYPE html>") {

@@ -477,3 +477,46 @@ func TestModerationStoreMessagesInCatalogs(t *testing.T) {
 	errs = append(errs, err, h.Store.HideActivity(ctx, 999999))
 	assertInCatalogs(t, errs)
 }
+
+// moderationPages are the moderation pages in their states, for the HTML
+// checker (TestValidHTML).
+func moderationPages(t *testing.T, h *testHub) map[string]response {
+	t.Helper()
+	ctx := db.WithActor(context.Background(), "admin@example.no")
+	admin := signedIn(t, h, db.RoleAdmin)
+	mod := signedIn(t, h, db.RoleModerator)
+	pending := storeIdea(t, h, "Til behandling")
+	published := storeIdea(t, h, "Publisert idé")
+	setIdeaStatus(t, h, published, db.IdeaPublished, "")
+	if _, err := h.Store.Announce(ctx, "Kaffe i foajeen"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.SetFeedHold(ctx, h.Event.Slug, true); err != nil {
+		t.Fatal(err)
+	}
+	signupAs(t, h, "Holdt Tilbake", "Elverum kommune", db.ShowFull)
+	if err := h.Store.SetKPI(ctx, "meetings", 12, "Møter"); err != nil {
+		t.Fatal(err)
+	}
+	held, err := h.Store.ListFeed(ctx, db.FeedFilter{State: db.FeedHeld})
+	if err != nil || len(held) == 0 {
+		t.Fatalf("no held item (%v)", err)
+	}
+	return map[string]response{
+		"admin-ideas":              mod.get(t, "/admin/ideas"),
+		"admin-ideas-admin-en":     admin.get(t, "/admin/ideas?status=published&lang=en"),
+		"admin-ideas-none":         mod.get(t, "/admin/ideas?status=withdrawn&done=published&idea=" + fmt.Sprint(published.ID)),
+		"admin-ideas-reject-error": mod.post(t, fmt.Sprintf("/admin/ideas/%d/status", pending.ID), url.Values{"status": {"rejected"}}),
+		"admin-ideas-refused":      mod.post(t, fmt.Sprintf("/admin/ideas/%d/status", pending.ID), url.Values{"status": {"realised"}}),
+		"admin-feed":               mod.get(t, "/admin/feed"),
+		"admin-feed-held-en":       mod.get(t, "/admin/feed?state=held&lang=en&done=hidden&item=1"),
+		"admin-feed-none":          mod.get(t, "/admin/feed?state=pinned"),
+		"admin-feed-errors":        mod.post(t, "/admin/feed/announce", url.Values{"text": {""}}),
+		"admin-kpis":               mod.get(t, "/admin/kpis?done=set&kpi=meetings"),
+		"admin-kpis-edit":          mod.get(t, "/admin/kpis?key=meetings&lang=en"),
+		"admin-kpis-errors":        mod.post(t, "/admin/kpis", url.Values{"key": {"Bad key"}, "value": {"-1"}}),
+		"admin-kpis-delete-error":  mod.post(t, "/admin/kpis/meetings/delete", url.Values{}),
+		"admin-settings":           admin.get(t, "/admin/settings?saved=1"),
+		"admin-settings-errors":    admin.post(t, "/admin/settings", url.Values{"contact_email": {"x"}, "default_lang": {"de"}}),
+	}
+}
