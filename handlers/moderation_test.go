@@ -505,7 +505,7 @@ func moderationPages(t *testing.T, h *testHub) map[string]response {
 	return map[string]response{
 		"admin-ideas":              mod.get(t, "/admin/ideas"),
 		"admin-ideas-admin-en":     admin.get(t, "/admin/ideas?status=published&lang=en"),
-		"admin-ideas-none":         mod.get(t, "/admin/ideas?status=withdrawn&done=published&idea=" + fmt.Sprint(published.ID)),
+		"admin-ideas-none":         mod.get(t, "/admin/ideas?status=withdrawn&done=published&idea="+fmt.Sprint(published.ID)),
 		"admin-ideas-reject-error": mod.post(t, fmt.Sprintf("/admin/ideas/%d/status", pending.ID), url.Values{"status": {"rejected"}}),
 		"admin-ideas-refused":      mod.post(t, fmt.Sprintf("/admin/ideas/%d/status", pending.ID), url.Values{"status": {"realised"}}),
 		"admin-feed":               mod.get(t, "/admin/feed"),
