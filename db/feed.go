@@ -83,6 +83,13 @@ func (s *Store) feedItem(ctx context.Context, q querier, id int64) (*Activity, e
 	return &items[0], nil
 }
 
+// FeedItem returns feed item id as ListFeed reports it, for an organiser's
+// page to show one item after acting on it; the id of a held item that
+// was approved leads to the item it became.
+func (s *Store) FeedItem(ctx context.Context, id int64) (*Activity, error) {
+	return s.feedItem(ctx, s.read, id)
+}
+
 // PinnedActivity returns the pinned items a screen shows (every screen
 // when eventID is 0, else that event's screen), the latest pinned first.
 func (s *Store) PinnedActivity(ctx context.Context, eventID int64) ([]Activity, error) {

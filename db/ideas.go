@@ -74,6 +74,12 @@ func (i *Idea) Pending() bool { return i.Status == IdeaPending }
 // Open reports whether it takes supports and connection requests.
 func (i *Idea) Open() bool { return i.Status == IdeaPublished || i.Status == IdeaConnected }
 
+// CanBecome reports whether an organiser may move the idea to status now
+// (SetIdeaStatus would not refuse it): a page offers only these moves.
+func (i *Idea) CanBecome(status string) bool {
+	return status != IdeaWithdrawn && slices.Contains(ideaMoves[i.Status], status)
+}
+
 // NewIdea is what a business submits; the handler has validated it.
 type NewIdea struct {
 	Title       string   `json:"title"`

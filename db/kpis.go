@@ -26,7 +26,7 @@ var kpiKey = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 // made, meetings held), so it is 0 or more.
 func (s *Store) SetKPI(ctx context.Context, key string, value int, label string) error {
 	if !kpiKey.MatchString(key) {
-		return Invalidf("kpi.key_invalid", "a key is 1-40 lower-case letters, digits, - or _ (got %q)", key)
+		return invalidField("key", "kpi.key_invalid", "a key is 1-40 lower-case letters, digits, - or _ (got %q)", key)
 	}
 	if value < 0 {
 		return &Error{Code: EINVALID, Key: "kpi.value_negative", Field: "value",

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/views"
 )
 
 // auditPageSize is how many entries of the audit log a page shows.
@@ -78,17 +79,39 @@ func (s *Server) showAudit(c echo.Context) error {
 			data.Newest += "?" + query.Encode()
 		}
 	}
+	data.Entries = auditRows(l, entries)
+	p := s.adminPage(c, l.T("audit.title"), data)
+	return s.render(c, http.StatusOK, "admin-audit", "", p)
+}
+
+// auditRows lays entries out as the log shows them, here and under the
+// pages whose changes they are (the key figures, the settings).
+func auditRows(l views.Localizer, entries []db.AuditEntry) []auditRow {
+	rows := make([]auditRow, 0, len(entries))
 	for _, e := range entries {
 		row := auditRow{ID: e.ID, At: e.At, Actor: e.Actor, Action: e.Action, Subject: e.Subject,
 			Before: readableJSON(e.Before), After: readableJSON(e.After)}
 		if key := "audit.action." + e.Action; l.Has(key) {
 			row.ActionLabel = l.T(key)
 		}
-		data.Entries = append(data.Entries, row)
+		rows = append(rows, row)
 	}
-	p := s.adminPage(c, l.T("audit.title"), data)
-	return s.render(c, http.StatusOK, "admin-audit", "", p)
+	return rows
 }
+
+// changeHistory is the latest changes of one kind (an action prefix such
+// as "kpi."), for the page that makes them.
+func (s *Server) changeHistory(c echo.Context, action string) ([]auditRow, error) {
+	entries, err := s.store.ListAudit(c.Request().Context(), db.AuditFilter{Action: action, Limit: historyLength})
+	if err != nil {
+		return nil, err
+	}
+	return auditRows(s.localizer(c), entries), nil
+}
+
+// historyLength is how many changes a page's history shows; the log
+// (/admin/audit) has them all.
+const historyLength = 20
 
 // readableJSON lays a stored before or after out as fields: an object's
 // fields by name, anything else as one unnamed value. Values are shown as

@@ -128,6 +128,9 @@ func TestValidHTML(t *testing.T) {
 	for name, r := range eventAdminPages(t, h) {
 		pages[name] = r
 	}
+	for name, r := range moderationPages(t, h) {
+		pages[name] = r
+	}
 	var files []string
 	for name, r := range pages {
 		if r.StatusCode >= 500 || !strings.Contains(r.Body, "<!DOCTYPE html>") {

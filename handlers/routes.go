@@ -109,6 +109,23 @@ func (s *Server) routes() *echo.Echo {
 	adm.POST("/events/:slug/attendees/:id/move", s.moveWaiting, adminsOnly...)
 	adm.GET("/events/:slug/attendees/:id/cancel", s.askCancelSignup, adminsOnly...)
 	adm.POST("/events/:slug/attendees/:id/cancel", s.cancelAttendee, adminsOnly...)
+
+	// Moderation: ideas, the feed, the key figures; the site settings.
+	adm.GET("/ideas", s.listAdminIdeas, moderators...)
+	adm.POST("/ideas/:id/status", s.setAdminIdeaStatus, moderators...)
+	adm.POST("/ideas/publish-at-once", s.setIdeasPublishAtOnce, adminsOnly...)
+	adm.GET("/feed", s.listAdminFeed, moderators...)
+	adm.POST("/feed/announce", s.announce, moderators...)
+	adm.POST("/feed/hold", s.setFeedHold, moderators...)
+	adm.POST("/feed/:id/hide", s.feedAction(hideFeedItem, "hidden"), moderators...)
+	adm.POST("/feed/:id/pin", s.feedAction(pinFeedItem, "pinned"), moderators...)
+	adm.POST("/feed/:id/unpin", s.feedAction(unpinFeedItem, "unpinned"), moderators...)
+	adm.POST("/feed/:id/approve", s.feedAction(approveFeedItem, "approved"), moderators...)
+	adm.GET("/kpis", s.listKPIs, moderators...)
+	adm.POST("/kpis", s.setKPI, moderators...)
+	adm.POST("/kpis/:key/delete", s.deleteKPI, moderators...)
+	adm.GET("/settings", s.showSettings, adminsOnly...)
+	adm.POST("/settings", s.saveSettings, adminsOnly...)
 	return e
 }
 
