@@ -135,7 +135,7 @@ func TestAdminCreateEventInvalid(t *testing.T) {
 		name, field, value, want string
 		kept                     bool // the value is shown back
 	}{
-		{"no title", "title", "", "Skriv en tittel på arrangementet.", false},
+		{"no title", "title", "", "Gi arrangementet en tittel.", false},
 		{"long title", "title", strings.Repeat("x", 151), "Tittelen kan ha høyst 150 tegn.", true},
 		{"title with a line break", "title", "To\nlinjer", "Teksten må stå på én linje", false},
 		{"no start", "starts", "", "Skriv når arrangementet starter.", false},
@@ -218,7 +218,7 @@ func TestAdminEditEvent(t *testing.T) {
 	f.Set("place", "Rådhuset")
 	r = admin.post(t, "/admin/events/"+slug, f)
 	assertStatus(t, r, http.StatusUnprocessableEntity)
-	assertContains(t, r, "Antall plasser kan ikke være lavere enn antallet som allerede er bekreftet.", `value="Rådhuset"`, `value="5"`)
+	assertContains(t, r, "Antall plasser kan ikke være lavere enn antall bekreftede plasser.", `value="Rådhuset"`, `value="5"`)
 	if e, _ := h.Store.EventBySlug(ctx, slug); e.Capacity != 13 || e.Place != "Terningen Arena" {
 		t.Errorf("a refused edit changed the event: %d seats at %s", e.Capacity, e.Place)
 	}

@@ -422,7 +422,7 @@ func TestAdminSettings(t *testing.T) {
 		"contact_email": {"ikke-en-epost"}, "owner": {"Hamar kommune"}, "default_lang": {"de"}, "ideas_publish_at_once": {"yes"}}
 	r = admin.post(t, "/admin/settings", form)
 	assertStatus(t, r, http.StatusUnprocessableEntity)
-	assertContains(t, r, "Skriv en e-postadresse, for eksempel post@elverum.no", "Velg bokmål eller engelsk.",
+	assertContains(t, r, "Skriv en gyldig e-postadresse, for eksempel post@elverum.no", "Velg bokmål eller engelsk.",
 		`href="#contact_email"`, `href="#default_lang"`, `value="ikke-en-epost"`, `value="Hamar&#43;"`, `aria-describedby="contact_email-error contact_email-hint"`)
 	if name, _ := h.Store.Setting(context.Background(), db.SettingSiteName); name != "Elverum+" {
 		t.Fatalf("a refused form stored site_name %q", name)
