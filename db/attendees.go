@@ -133,6 +133,16 @@ func (s *Store) attendee(ctx context.Context, q querier, eventID, id int64) (*Si
 	return su, nil
 }
 
+// eventAttendee reads the event of slug and its signup id in tx.
+func (s *Store) eventAttendee(ctx context.Context, tx *sql.Tx, slug string, signupID int64) (*Event, *Signup, error) {
+	e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
+	if err != nil {
+		return nil, nil, err
+	}
+	su, err := s.attendee(ctx, tx, e.ID, signupID)
+	return e, su, err
+}
+
 // attendeeSubject is how the audit log names a signup: by its event, so a
 // reader knows where, and its id, never the person's name, which the
 // person may erase.
@@ -151,15 +161,11 @@ func (s *Store) MoveWaiting(ctx context.Context, slug string, signupID int64, po
 	}
 	var eventID int64
 	err := s.inWrite(ctx, func(tx *sql.Tx) error {
-		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
+		e, su, err := s.eventAttendee(ctx, tx, slug, signupID)
 		if err != nil {
 			return err
 		}
 		eventID = e.ID
-		su, err := s.attendee(ctx, tx, e.ID, signupID)
-		if err != nil {
-			return err
-		}
 		if su.Status != StatusWaiting {
 			return Conflictf("signup.not_waiting", "signup %d is %s, not waiting", signupID, su.Status)
 		}
@@ -233,15 +239,11 @@ func (s *Store) CancelSignupByOrganiser(ctx context.Context, slug string, signup
 	}
 	var eventID int64
 	err = s.inWrite(ctx, func(tx *sql.Tx) error {
-		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
+		e, su, err := s.eventAttendee(ctx, tx, slug, signupID)
 		if err != nil {
 			return err
 		}
 		eventID = e.ID
-		su, err := s.attendee(ctx, tx, e.ID, signupID)
-		if err != nil {
-			return err
-		}
 		if su.Status == StatusCancelled {
 			return nil
 		}

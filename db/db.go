@@ -236,6 +236,28 @@ func (s *Store) Watch(ctx context.Context, interval time.Duration) {
 // commits. Only after the commit is the hub woken: nothing is announced that
 // could still roll back.
 func (s *Store) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var rev int64
+	err := s.inPrivateWrite(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value`).Scan(&rev); err != nil {
+			return Internal(fmt.Errorf("move revision: %w", err))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.advanceRevision(rev)
+	s.notifyCommitted()
+	return nil
+}
+
+// inPrivateWrite runs fn in one write transaction without moving the
+// revision: for writes no page shows and the live feed never reads
+// (sessions, failed sign-ins), which must not empty the public page cache.
+func (s *Store) inPrivateWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return Internal(fmt.Errorf("begin: %w", err))
@@ -244,15 +266,9 @@ func (s *Store) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	var rev int64
-	if err := tx.QueryRowContext(ctx, `UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value`).Scan(&rev); err != nil {
-		return Internal(fmt.Errorf("move revision: %w", err))
-	}
 	if err := tx.Commit(); err != nil {
 		return Internal(fmt.Errorf("commit: %w", err))
 	}
-	s.advanceRevision(rev)
-	s.notifyCommitted()
 	return nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -40,24 +39,6 @@ type Session struct {
 	User      *User
 	CreatedAt time.Time
 	ExpiresAt time.Time // the absolute end
-}
-
-// inPrivateWrite runs fn in one write transaction without moving the
-// revision: for writes no page shows and the live feed never reads
-// (sessions, failed sign-ins), which must not empty the public page cache.
-func (s *Store) inPrivateWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return Internal(fmt.Errorf("begin: %w", err))
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return Internal(fmt.Errorf("commit: %w", err))
-	}
-	return nil
 }
 
 // loginKeys are the throttling keys of a sign-in: a keyed hash of the
