@@ -15,6 +15,7 @@ const (
 	ActivityIdea         = "idea"         // an idea published; Text is its title
 	ActivityIdeaSupport  = "idea_support" // an idea reached a milestone; Seats is the count
 	ActivityConnection   = "connection"   // two businesses connected; ActorOrg and Text name them where both allowed
+	ActivityCheckIn      = "checkin"      // a signup's first seats, or a walk-in, arrived; Seats is how many
 )
 
 // Activity is one item of the live feed, written in the same transaction as
@@ -25,6 +26,7 @@ type Activity struct {
 	EventID   int64
 	SignupID  int64
 	IdeaID    int64
+	WalkInID  int64  // a walk-in's arrival (checkins.go)
 	ActorName string // already reduced to what the person allowed
 	ActorOrg  string
 	Text      string
@@ -51,9 +53,9 @@ func nullID(id int64) any {
 // statement: a signup pays for the hold with no extra round trip.
 func (s *Store) addActivity(ctx context.Context, tx *sql.Tx, a Activity) error {
 	now := s.Now().Unix()
-	_, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, event_id, signup_id, idea_id, actor_name, actor_org, text, seats, visible, held, created_at)
-		SELECT ?, ?, ?, ?, ?, ?, ?, ?, NOT h, h, ? FROM (SELECT `+heldSQL+` AS h)`,
-		a.Kind, nullID(a.EventID), nullID(a.SignupID), nullID(a.IdeaID), a.ActorName, a.ActorOrg, a.Text, a.Seats, now,
+	_, err := tx.ExecContext(ctx, `INSERT INTO activity (kind, event_id, signup_id, idea_id, walkin_id, actor_name, actor_org, text, seats, visible, held, created_at)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, NOT h, h, ? FROM (SELECT `+heldSQL+` AS h)`,
+		a.Kind, nullID(a.EventID), nullID(a.SignupID), nullID(a.IdeaID), nullID(a.WalkInID), a.ActorName, a.ActorOrg, a.Text, a.Seats, now,
 		a.EventID, a.EventID, now)
 	if err != nil {
 		return Internal(err)
@@ -67,12 +69,12 @@ const ActivityHide = "hide"
 
 // feedKinds are the kinds a screen shows, as an SQL list; IsFeedKind says
 // the same in Go.
-const feedKinds = `('signup', 'announcement', 'idea', 'idea_support', 'connection')`
+const feedKinds = `('signup', 'announcement', 'idea', 'idea_support', 'connection', 'checkin')`
 
 // IsFeedKind reports whether a screen shows items of this kind.
 func IsFeedKind(kind string) bool {
 	switch kind {
-	case ActivitySignup, ActivityAnnouncement, ActivityIdea, ActivityIdeaSupport, ActivityConnection:
+	case ActivitySignup, ActivityAnnouncement, ActivityIdea, ActivityIdeaSupport, ActivityConnection, ActivityCheckIn:
 		return true
 	}
 	return false
@@ -227,7 +229,7 @@ type ScreenCounters struct {
 	// draft, a past event and the waiting list count nothing.
 	Signups    int
 	Businesses int // distinct organisations among live signups
-	CheckedIn  int
+	CheckedIn  int // seats here now: checked-in seats of confirmed signups, and walk-ins
 	SeatsLeft  int // for one event only
 	Ideas      int // ideas on the board (PublishedIdeas), on every screen
 	Connected  int // businesses connected through ideas (BusinessesConnected), on every screen
@@ -244,11 +246,14 @@ func (s *Store) Counters(ctx context.Context, eventID int64) (ScreenCounters, er
 	if eventID != 0 {
 		scope, arg = `event_id = ?`, eventID
 	}
+	// CheckedIn is the seats here now: those of confirmed signups that
+	// arrived, and the walk-ins (checkins.go).
 	err := s.read.QueryRowContext(ctx, `SELECT
 		coalesce(sum(CASE WHEN status = 'confirmed' THEN seats END), 0),
 		count(DISTINCT CASE WHEN status <> 'cancelled' AND organization <> '' THEN lower(organization) END),
-		count(checked_in_at)
-		FROM signups WHERE `+scope, arg).Scan(&c.Signups, &c.Businesses, &c.CheckedIn)
+		coalesce(sum(CASE WHEN status = 'confirmed' THEN checked_in_seats END), 0)
+			+ (SELECT coalesce(sum(checked_in_seats), 0) FROM walkins WHERE `+scope+`)
+		FROM signups WHERE `+scope, arg, arg).Scan(&c.Signups, &c.Businesses, &c.CheckedIn)
 	if err != nil {
 		return c, Internal(err)
 	}

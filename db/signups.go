@@ -61,9 +61,13 @@ type Signup struct {
 	Status       string     `json:"status"`
 	Lang         string     `json:"lang"`
 	ConsentAt    time.Time  `json:"consent_at"`
-	CheckedInAt  *time.Time `json:"checked_in_at"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	CheckedInAt  *time.Time `json:"checked_in_at"` // when the first of its seats arrived
+	// CheckInCode is what the signup's QR code holds (checkins.go); not
+	// the token, which is the key to cancel and erase.
+	CheckInCode    string    `json:"checkin_code"`
+	CheckedInSeats int       `json:"checked_in_seats"` // how many of Seats have arrived
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 
 	// WaitingPosition is the place in line (1 is next), 0 unless waiting.
 	WaitingPosition int `json:"waiting_position"`
@@ -162,11 +166,20 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		if e.SeatsTaken+in.Seats <= e.Capacity {
 			status = StatusConfirmed
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO signups
-			(event_id, token, name, email, phone, organization, diet, seats, show_name, status, lang, consent_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.ID, token, in.Name, in.Email, in.Phone, in.Organization, in.Diet, in.Seats, in.ShowName, status,
-			in.Lang, now.Unix(), now.Unix(), now.Unix())
+		var res sql.Result
+		for attempt := 0; ; attempt++ {
+			res, err = tx.ExecContext(ctx, `INSERT INTO signups
+				(event_id, token, name, email, phone, organization, diet, seats, show_name, status, lang, consent_at, created_at, updated_at, checkin_code)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				e.ID, token, in.Name, in.Email, in.Phone, in.Organization, in.Diet, in.Seats, in.ShowName, status,
+				in.Lang, now.Unix(), now.Unix(), now.Unix(), NewCheckInCode())
+			// A check-in code drawn twice (one in 2^39 per pair) is drawn
+			// again; a failed statement leaves the transaction usable.
+			if err != nil && strings.Contains(err.Error(), "signups.checkin_code") && attempt < 3 {
+				continue
+			}
+			break
+		}
 		if err != nil {
 			if isUniqueViolation(err) {
 				return Conflictf("signup.duplicate", "%s is already signed up", in.Email)
@@ -226,6 +239,7 @@ func lineOf(t string) string { return "coalesce(" + t + ".queue_line, " + t + ".
 
 var signupColumns = `s.id, s.event_id, s.token, s.name, s.email, s.phone, s.organization, s.diet, s.seats,
 	s.show_name, s.status, s.lang, s.consent_at, s.checked_in_at, s.created_at, s.updated_at,
+	coalesce(s.checkin_code, ''), s.checked_in_seats,
 	CASE WHEN s.status = 'waiting' THEN
 		(SELECT count(*) FROM signups w WHERE w.event_id = s.event_id AND w.status = 'waiting' AND ` + lineOf("w") + ` <= ` + lineOf("s") + `)
 	ELSE 0 END`
@@ -236,7 +250,7 @@ func scanSignup(row interface{ Scan(...any) error }) (*Signup, error) {
 	var checkedIn sql.NullInt64
 	if err := row.Scan(&su.ID, &su.EventID, &su.Token, &su.Name, &su.Email, &su.Phone, &su.Organization,
 		&su.Diet, &su.Seats, &su.ShowName, &su.Status, &su.Lang, &consent, &checkedIn, &created, &updated,
-		&su.WaitingPosition); err != nil {
+		&su.CheckInCode, &su.CheckedInSeats, &su.WaitingPosition); err != nil {
 		return nil, err
 	}
 	su.ConsentAt, su.CreatedAt, su.UpdatedAt = time.Unix(consent, 0), time.Unix(created, 0), time.Unix(updated, 0)

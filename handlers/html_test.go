@@ -99,6 +99,12 @@ func TestValidHTML(t *testing.T) {
 		"event":        h.get(t, "/events/"+h.Event.Slug),
 		"event-errors": h.post(t, "/events/"+h.Event.Slug+"/signups", url.Values{"email": {"x"}, "seats": {"9"}}),
 		"signup":       h.get(t, "/signups/"+su.Token),
+		"signup-checked-in-en": func() response { // with its check-in code, and when the person arrived
+			if _, err := h.Store.CheckIn(ctx, h.Event.Slug, db.CheckInRequest{Code: su.CheckInCode}); err != nil {
+				t.Fatal(err)
+			}
+			return h.get(t, "/signups/"+su.Token+"?lang=en")
+		}(),
 		"privacy":      h.get(t, "/privacy"),
 		"not-found":    h.get(t, "/nowhere"),
 		"screen":       h.get(t, "/screen"),

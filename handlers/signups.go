@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"html/template"
 	"net/http"
 	"slices"
 
@@ -82,6 +83,9 @@ type signupPage struct {
 	Event      *db.Event
 	CanCancel  bool
 	EraseError string // the erase form's message, when it was sent unconfirmed
+	// CheckInQR holds the check-in code, for the door to scan; only a
+	// confirmed signup has one to show.
+	CheckInQR template.HTML
 }
 
 // showSignup is the person's own page, reached only through the secret
@@ -102,9 +106,13 @@ func (s *Server) renderSignup(c echo.Context, status int, eraseError string) err
 	}
 	privateHeaders(c)
 	l := s.localizer(c)
-	p := s.page(c, l.T("signup.status."+su.Status+".title"), signupPage{
-		Signup: su, Event: e, CanCancel: !e.Started(s.store.Now()), EraseError: eraseError,
-	})
+	data := signupPage{Signup: su, Event: e, CanCancel: !e.Started(s.store.Now()), EraseError: eraseError}
+	if su.Status == db.StatusConfirmed && su.CheckInCode != "" {
+		// The code alone: no address, no name, nothing a photo of the
+		// phone at the door would give away.
+		data.CheckInQR = qrSVG(su.CheckInCode, l.T("signup.checkin.qr_label", su.CheckInCode))
+	}
+	p := s.page(c, l.T("signup.status."+su.Status+".title"), data)
 	return s.render(c, status, "signup", "", p)
 }
 

@@ -68,6 +68,18 @@ func feedText(a db.Activity) string {
 		}
 	case db.ActivityIdeaSupport:
 		s = fmt.Sprintf("%q now has %d supporters", a.Text, a.Seats)
+	case db.ActivityCheckIn:
+		who := a.ActorName
+		if who == "" {
+			who = "a participant"
+		}
+		if a.ActorOrg != "" {
+			who += " (" + a.ActorOrg + ")"
+		}
+		s = fmt.Sprintf("%s arrived at %q", who, a.EventTitle)
+		if a.Seats > 1 {
+			s += fmt.Sprintf(", %d people", a.Seats)
+		}
 	case db.ActivityConnection:
 		who := strings.Join(nonEmpty(a.ActorOrg, a.ActorName), " and ")
 		if who == "" {
