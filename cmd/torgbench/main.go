@@ -6,6 +6,8 @@
 //	torgbench seed -db FILE                           the demo programme plus a huge event, prints its slug
 //	torgbench profile -addr A -db FILE -cpuprofile F  torg's handlers, as "torg serve" wires them, under a CPU profile
 //	torgbench seed-ideas -db FILE [-n 5000]            N published ideas in Norwegian, for bench/ideas.sh
+//	torgbench seed-door -db FILE [-n 200]              an event with N people signed up and a host, prints its slug
+//	torgbench door -url U -db FILE -event SLUG         four hosts check everyone in (bench/door.sh)
 //
 // See docs/performance.md for what the numbers mean.
 package main
@@ -35,7 +37,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: torgbench bare-sqlite|hello|seed|profile|seed-ideas [flags]")
+		fmt.Fprintln(os.Stderr, "usage: torgbench bare-sqlite|hello|seed|profile|seed-ideas|seed-door|door [flags]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -52,6 +54,10 @@ func main() {
 		err = profile(ctx, args)
 	case "seed-ideas":
 		err = seedIdeas(ctx, args)
+	case "seed-door":
+		err = seedDoor(ctx, args)
+	case "door":
+		err = door(ctx, args)
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}
