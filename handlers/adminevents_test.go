@@ -277,7 +277,7 @@ func TestAdminDuplicateEvent(t *testing.T) {
 	if !cp.StartsAt.Equal(next) || cp.Status != db.EventDraft || cp.SeatsTaken != 0 {
 		t.Errorf("the copy starts %v, is %s with %d seats taken; want %v, a draft, none", cp.StartsAt, cp.Status, cp.SeatsTaken, next)
 	}
-	assertContains(t, admin.get(t, r.Header.Get("Location")), "Kopien er laget som utkast.", `data-event-status="draft"`)
+	assertContains(t, admin.get(t, r.Header.Get("Location")), "Kopien er lagret som utkast.", `data-event-status="draft"`)
 	if a := lastAudit(t, h, "event.duplicate", copySlug); !strings.Contains(a.After, `"from":"`+orig.Slug+`"`) {
 		t.Errorf("audit after: %s", a.After)
 	}
@@ -503,7 +503,7 @@ func TestAdminAttendeesCSV(t *testing.T) {
 		t.Fatalf("%v\n%s", err, r.Body)
 	}
 	want := [][]string{
-		{"Status", "Plass i køen", "Navn", "Virksomhet", "Plasser", "Allergier og kosthold"},
+		{"Status", "Nummer på ventelisten", "Navn", "Virksomhet", "Plasser", "Allergier og kosthold"},
 		{"bekreftet", "", `'=HYPERLINK("http://x";"klikk")`, "Sykehuset Innlandet", "2", "Vegetar; ingen nøtter\nog melk"},
 		{"bekreftet", "", "Ærlige Øystein Åsen", "Sykehuset Innlandet", "5", "'@SUM(1)"},
 		{"venteliste", "1", "'-Per", "Sykehuset Innlandet", "5", ""},

@@ -138,7 +138,7 @@ func TestAdminIdeasPublishAtOnce(t *testing.T) {
 	if v, _ := h.Store.Setting(context.Background(), db.SettingIdeasPublishAtOnce); v != "yes" {
 		t.Fatalf("setting %q, want yes", v)
 	}
-	assertContains(t, admin.get(t, "/admin/ideas"), "På: nye ideer kommer på idétavla med en gang", `name="publish_at_once" value="no"`)
+	assertContains(t, admin.get(t, "/admin/ideas"), "På: nye ideer kommer på idétavla så snart de er sendt inn", `name="publish_at_once" value="no"`)
 	r = admin.post(t, "/admin/ideas/publish-at-once", url.Values{"publish_at_once": {"kanskje"}})
 	assertStatus(t, r, http.StatusUnprocessableEntity)
 	assertContains(t, r, "Velg ja eller nei.")
@@ -242,7 +242,7 @@ func TestAdminFeedPinAndApprove(t *testing.T) {
 	assertContains(t, r, "Tre innslag er allerede festet. Løsne ett av dem først.", `role="alert"`)
 	r = mod.post(t, fmt.Sprintf("/admin/feed/%d/pin", ids[3]), url.Values{})
 	assertStatus(t, r, http.StatusConflict)
-	assertContains(t, r, "Tre innslag er allerede festet.", "<h1>Feed</h1>")
+	assertContains(t, r, "Tre innslag er allerede festet.", "<h1>Storskjermen</h1>")
 	assertStatus(t, mod.post(t, fmt.Sprintf("/admin/feed/%d/unpin", ids[0]), url.Values{}), http.StatusSeeOther)
 	assertStatus(t, mod.post(t, fmt.Sprintf("/admin/feed/%d/pin", ids[3]), url.Values{}), http.StatusSeeOther)
 	pinned, err := h.Store.ListFeed(ctx, db.FeedFilter{State: db.FeedPinned})
@@ -330,7 +330,7 @@ func TestAdminFeedAnnounce(t *testing.T) {
 	r = mod.post(t, "/admin/feed/announce", url.Values{"text": {"Kaffen er klar <i>nå</i>"}})
 	assertStatus(t, r, http.StatusSeeOther)
 	screen.until("the announcement", func(m *feedModel) bool { return m.shows("Kaffen er klar &lt;i&gt;nå&lt;/i&gt;") })
-	assertContains(t, mod.get(t, r.Header.Get("Location")), "Kunngjøringen vises nå på alle skjermene")
+	assertContains(t, mod.get(t, r.Header.Get("Location")), "Kunngjøringen vises nå på alle storskjermene")
 	if n := auditCount(t, h, "feed.announce", "", "moderator@example.no"); n != 2 {
 		t.Errorf("%d feed.announce entries, want 2", n)
 	}
@@ -351,7 +351,7 @@ func TestAdminKPIs(t *testing.T) {
 		{url.Values{"key": {"calls"}, "value": {"mange"}}, "Skriv et helt tall som er 0 eller større"},
 		{url.Values{"key": {"calls"}, "value": {"99999999999999999999"}}, "Tallet er for stort."},
 		{url.Values{"key": {"calls"}, "value": {""}}, "Skriv verdien."},
-		{url.Values{"key": {"Store Tall!"}, "value": {"5"}}, "En nøkkel har 1–40 tegn"},
+		{url.Values{"key": {"Store Tall!"}, "value": {"5"}}, "En nøkkel må ha 1–40 tegn"},
 		{url.Values{"key": {""}, "value": {"5"}}, "Skriv en nøkkel."},
 		{url.Values{"key": {"calls"}, "value": {"5"}, "label": {"Rør\tløft"}}, "Teksten må stå på én linje"},
 	} {
@@ -391,7 +391,7 @@ func TestAdminKPIs(t *testing.T) {
 		t.Error("the deleted figure is still on the home page")
 	}
 	page = mod.get(t, "/admin/kpis")
-	assertContains(t, page, "Ingen nøkkeltall ennå.", "Endringer", `data-action="kpi.delete"`, `data-action="kpi.set"`, "nøkkeltall slettet")
+	assertContains(t, page, "Ingen nøkkeltall ennå.", "Siste endringer", `data-action="kpi.delete"`, `data-action="kpi.set"`, "nøkkeltall slettet")
 	if n := auditCount(t, h, "kpi.set", "calls", "moderator@example.no"); n != 2 {
 		t.Errorf("%d kpi.set entries, want 2", n)
 	}
