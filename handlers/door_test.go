@@ -392,3 +392,33 @@ func TestDoorReachesScreen(t *testing.T) {
 	assertStatus(t, doorPost(t, host, "/admin/events/"+slug+"/checkins/undo", url.Values{"signup": {fmt.Sprint(kari.ID)}}, false), http.StatusSeeOther)
 	c.waitFor(time.Second, checkedInCounter("Her nå", 1))
 }
+
+// doorPages are the door page in its states, for the HTML checker
+// (TestValidHTML): a group partly in, a walk-in, a result, a refusal
+// without JavaScript, the walk-in form with errors, a search with no
+// match.
+func doorPages(t *testing.T, h *testHub) map[string]response {
+	t.Helper()
+	e, err := h.Store.CreateEvent(context.Background(), db.NewEvent{Title: "Frokost ved døra", Kind: db.KindBreakfast,
+		StartsAt: h.Event.StartsAt.Add(24 * time.Hour), Capacity: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slug := e.Slug
+	host := signedIn(t, h, db.RoleHost)
+	group := mustSignupAs(t, h, slug, "gruppe@example.no", "Gro Gruppe", 3, "")
+	if _, err := h.Store.CheckIn(context.Background(), slug, db.CheckInRequest{SignupID: group.ID, Seats: 1}); err != nil {
+		t.Fatal(err)
+	}
+	checkins := "/admin/events/" + slug + "/checkins"
+	in := doorPost(t, host, checkins, url.Values{"signup": {fmt.Sprint(group.ID)}, "seats": {"1"}, "q": {"gro"}}, false)
+	walkin := doorPost(t, host, "/admin/events/"+slug+"/walkins", url.Values{"name": {"Åse Uanmeldt"}, "organization": {"Gjest AS"}}, false)
+	return map[string]response{
+		"admin-door":            host.get(t, "/admin/events/"+slug+"/door"),
+		"admin-door-checked-in": host.get(t, in.Header.Get("Location")),
+		"admin-door-walkin-en":  host.get(t, walkin.Header.Get("Location")+"&lang=en"),
+		"admin-door-refused":    doorPost(t, host, checkins, url.Values{"code": {"2222ZZZZ"}}, false),
+		"admin-door-walkin-bad": doorPost(t, host, "/admin/events/"+slug+"/walkins", url.Values{"name": {""}, "email": {"x"}}, false),
+		"admin-door-no-match":   host.get(t, "/admin/events/"+slug+"/door?q=ingen"),
+	}
+}
