@@ -299,8 +299,11 @@
   function scanned(raw) {
     const code = raw.trim().toUpperCase().replace(/[\s-]/g, "");
     const now = Date.now();
-    if (!code || (code === last.code && now - last.at < 3000)) return; // the same code still in view
+    // The same code still in view is read once: again only after it has
+    // been out of view for a few seconds.
+    const seen = code === last.code && now - last.at < 3000;
     last = { code, at: now };
+    if (!code || seen) return;
     const row = Array.from(document.querySelectorAll(".door-entry[data-code]")).find((r) => r.dataset.code === code);
     tap({
       url: door.dataset.checkins,
