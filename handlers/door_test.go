@@ -106,6 +106,19 @@ func TestDoorPage(t *testing.T) {
 	assertContains(t, host.get(t, door+"?q=ingen+slik"), "Ingen treff.")
 
 	assertStatus(t, host.get(t, "/admin/events/no-such-event/door"), http.StatusNotFound)
+
+	// An address that says more than is so (Kari is not in), or names
+	// nobody, or something unknown: the page as it is, never a 500.
+	for _, q := range []string{"?done=already&signup=" + fmt.Sprint(kari.ID), "?done=in&signup=999999", "?done=evil&signup=1",
+		"?done=in&signup=x&walkin=-1", "?done=undone"} {
+		r := host.get(t, door+q)
+		assertStatus(t, r, http.StatusOK)
+		if strings.Contains(q, "already") {
+			assertContains(t, r, `data-result="already"`, "Ikke sjekket inn")
+		} else if strings.Contains(r.Body, "data-result=") {
+			t.Errorf("%s: a result for nobody", q)
+		}
+	}
 }
 
 // TestDoorCheckIn: by code and by id, twice is one, undo, and a group's
