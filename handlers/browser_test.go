@@ -91,12 +91,13 @@ type browser struct {
 // newBrowser starts Chromium for t (one browser per test, its own profile,
 // the whole test bounded by browserTimeout) and opens a tab. When the test
 // ends, checkConsole goes through what the pages wrote to the console.
-func newBrowser(t *testing.T) *browser {
+// extra are further command-line flags (a fake camera).
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	path := requireChromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
 	t.Cleanup(cancel)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
 		chromedp.NoSandbox, // the tests run as root
@@ -113,7 +114,7 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("accept-lang", "nb-NO,nb,no,en"),
 		chromedp.WindowSize(1280, 900),
 		chromedp.UserDataDir(t.TempDir()),
-	)
+	}, extra...)...)
 	t.Cleanup(cancelAlloc) // waits for the browser to exit
 	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancelTab)

@@ -106,6 +106,12 @@ func (s *Server) routes() *echo.Echo {
 	adm.POST("/events/:slug/duplicate", s.duplicateEvent, adminsOnly...)
 	adm.GET("/events/:slug/attendees", s.showAttendees, hosts...)
 	adm.GET("/events/:slug/attendees.csv", s.exportAttendees, hosts...)
+	// The door: hosts check people in (by code, scan or tap), undo, and
+	// add walk-ins; see handlers/door.go.
+	adm.GET("/events/:slug/door", s.showDoor, hosts...)
+	adm.POST("/events/:slug/checkins", s.checkIn, hosts...)
+	adm.POST("/events/:slug/checkins/undo", s.undoCheckIn, hosts...)
+	adm.POST("/events/:slug/walkins", s.addWalkIn, hosts...)
 	adm.POST("/events/:slug/attendees/:id/move", s.moveWaiting, adminsOnly...)
 	adm.GET("/events/:slug/attendees/:id/cancel", s.askCancelSignup, adminsOnly...)
 	adm.POST("/events/:slug/attendees/:id/cancel", s.cancelAttendee, adminsOnly...)
