@@ -183,7 +183,7 @@ func door(ctx context.Context, args []string) error {
 		if len(latencies) == 0 {
 			return 0
 		}
-		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
+		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Round(100 * time.Microsecond)
 	}
 	fmt.Printf("people:            %d (%d doors, %.0f%% checked in twice)\n", people, *doors, *repeat*100)
 	fmt.Printf("check-ins sent:    %d in %s (%.0f a minute)\n", len(latencies), elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Minutes())
@@ -193,7 +193,7 @@ func door(ctx context.Context, args []string) error {
 		fmt.Println("  ", f)
 	}
 	fmt.Printf("checked in (db):   %d seats, %d audited check-ins (want %d each)\n", checkedIn, len(audited), people)
-	fmt.Printf("screen here now:   %d (want %d), %s after the last answer\n", finalCount, people, countAt)
+	fmt.Printf("screen here now:   %d (want %d), %s after the last answer\n", finalCount, people, countAt.Round(100*time.Microsecond))
 	if len(failures) > 0 || checkedIn != people || len(audited) != people || finalCount != people {
 		return errors.New("door: the counts are wrong")
 	}
