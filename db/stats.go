@@ -514,3 +514,61 @@ func groupKey(s string) (tidy, key string) {
 	tidy = strings.Join(strings.Fields(s), " ")
 	return tidy, fold(tidy)
 }
+
+// SignupRecord is one signup as the period's export lists it.
+type SignupRecord struct {
+	EventSlug      string
+	EventTitle     string
+	EventStartsAt  time.Time
+	Name           string
+	Organization   string
+	Seats          int
+	Status         string // confirmed, waiting or cancelled
+	CheckedInSeats int
+	CreatedAt      time.Time
+}
+
+// SignupRecords returns every signup, in any status, of the published
+// events that start between the days from and to (written 2026-12-03,
+// Europe/Oslo, both included), by the events' start and then in order of
+// signup. A period is about the events held in it: a signup made in June
+// for a September breakfast is September's. Refusals (EINVALID):
+// date.invalid (field "from" or "to"), export.period_order (field "to",
+// before from).
+func (s *Store) SignupRecords(ctx context.Context, from, to string) ([]SignupRecord, error) {
+	start, err := ParseOsloDate("from", from)
+	if err != nil {
+		return nil, err
+	}
+	last, err := ParseOsloDate("to", to)
+	if err != nil {
+		return nil, err
+	}
+	if last.Before(start) {
+		return nil, invalidField("to", "export.period_order", "the period ends (%s) before it starts (%s)", to, from)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT e.slug, e.title, e.starts_at, s.name, s.organization, s.seats, s.status,
+			s.checked_in_seats, s.created_at
+		FROM signups s JOIN events e ON e.id = s.event_id
+		WHERE e.status = 'published' AND e.starts_at >= ? AND e.starts_at < ?
+		ORDER BY e.starts_at, e.id, s.id`, start.Unix(), last.AddDate(0, 0, 1).Unix())
+	if err != nil {
+		return nil, Internal(err)
+	}
+	defer rows.Close()
+	var out []SignupRecord
+	for rows.Next() {
+		var r SignupRecord
+		var starts, created int64
+		if err := rows.Scan(&r.EventSlug, &r.EventTitle, &starts, &r.Name, &r.Organization, &r.Seats, &r.Status,
+			&r.CheckedInSeats, &created); err != nil {
+			return nil, Internal(err)
+		}
+		r.EventStartsAt, r.CreatedAt = time.Unix(starts, 0), time.Unix(created, 0)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, Internal(err)
+	}
+	return out, nil
+}

@@ -310,3 +310,50 @@ func TestStatsEmpty(t *testing.T) {
 		t.Errorf("an empty hub has figures: %+v", st)
 	}
 }
+
+func TestSignupRecords(t *testing.T) {
+	s := statsProgramme(t)
+	ctx := context.Background()
+	t.Run("OK", func(t *testing.T) {
+		for _, c := range []struct {
+			from, to string
+			want     []string
+		}{
+			// The cancelled breakfast of 12 March is not the programme's.
+			{"2026-03-01", "2026-03-31", []string{
+				"Frokostmøte mars Kari 2 confirmed 2", "Frokostmøte mars Ola 1 confirmed 0", "Frokostmøte mars Per 3 confirmed 1",
+				"Frokostmøte mars Anne 1 cancelled 0", "Seminar om beredskap Kari To 1 confirmed 1",
+				"Seminar om beredskap Liv 2 confirmed 0", "Seminar om beredskap Siri 1 confirmed 1", "Seminar om beredskap Tor 1 confirmed 1"}},
+			// One day, both ends included: the seminar at 18:00.
+			{"2026-03-26", "2026-03-26", []string{"Seminar om beredskap Kari To 1 confirmed 1",
+				"Seminar om beredskap Liv 2 confirmed 0", "Seminar om beredskap Siri 1 confirmed 1", "Seminar om beredskap Tor 1 confirmed 1"}},
+			{"2026-03-20", "2026-03-25", nil},
+			{"2026-05-07", "2026-05-07", []string{"Nettverk i mai Dag 4 confirmed 0", "Nettverk i mai Dina 1 waiting 0"}},
+		} {
+			records, err := s.SignupRecords(ctx, c.from, c.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range records {
+				got = append(got, fmt.Sprintf("%s %s %d %s %d", r.EventTitle, r.Name, r.Seats, r.Status, r.CheckedInSeats))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("%s to %s\n got %q\nwant %q", c.from, c.to, got, c.want)
+			}
+		}
+	})
+	for _, c := range []struct{ name, from, to, key, field string }{
+		{"ErrFrom", "2026-13-01", "2026-12-31", "date.invalid", "from"},
+		{"ErrTo", "2026-01-01", "31.12.2026", "date.invalid", "to"},
+		{"ErrEmpty", "", "2026-12-31", "date.invalid", "from"},
+		{"ErrOrder", "2026-04-01", "2026-03-31", "export.period_order", "to"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := s.SignupRecords(ctx, c.from, c.to)
+			if db.ErrorCode(err) != db.EINVALID || db.ErrorKey(err) != c.key || db.ErrorField(err) != c.field {
+				t.Errorf("got %v (key %q, field %q), want %s on %s", err, db.ErrorKey(err), db.ErrorField(err), c.key, c.field)
+			}
+		})
+	}
+}
