@@ -22,8 +22,10 @@ type dashboardPage struct {
 	MayRunEvents   bool // the role may use the events pages: attendee lists, check-in records
 	MayEdit        bool // admins: an event's own page, the signups export
 
-	Stats   *db.Stats
-	Turnout string // the events held's turnout, "54 %"; "" before any
+	Stats *db.Stats
+	// Turnout is the events held's turnout as written, "54 %"; Percent
+	// the number alone for data-turnout, "54"; both "" before any.
+	Turnout, Percent string
 
 	Weeks   []weekRow
 	Events  []eventRow // held and coming (Stats.Events)
@@ -48,6 +50,7 @@ type weekRow struct {
 type eventRow struct {
 	db.EventFigures
 	Turnout string // "50 %", or "–" with no confirmed seat
+	Percent string // "50", or "" with no confirmed seat: data-turnout
 }
 
 type kindRow struct {
@@ -114,8 +117,8 @@ func (s *Server) renderDashboard(c echo.Context, status int, export *views.Form)
 		MayModerate: mayUse(role, moderators), MayRunEvents: mayUse(role, hosts), MayEdit: mayUse(role, adminsOnly),
 		Stats: st, Export: export, Exports: mayUse(role, adminsOnly),
 	}
-	if _, ok := st.Totals.Turnout(); ok {
-		data.Turnout = percentText(l, st.Totals.CheckedInSeats, st.Totals.ConfirmedSeats)
+	if p, ok := st.Totals.Turnout(); ok {
+		data.Turnout, data.Percent = l.T("format.percent", p), strconv.Itoa(p)
 	}
 
 	var labels, values []string
@@ -135,6 +138,9 @@ func (s *Server) renderDashboard(c echo.Context, status int, export *views.Form)
 	}
 	for _, f := range st.Events {
 		row := eventRow{EventFigures: f, Turnout: percentText(l, f.CheckedInSeats, f.ConfirmedSeats)}
+		if p, ok := f.Turnout(); ok {
+			row.Percent = strconv.Itoa(p)
+		}
 		data.Events = append(data.Events, row)
 		// A full event's bar is marked in words, not only in colour.
 		full, value := f.Alert() == db.CapacityFull, "dashboard.of"

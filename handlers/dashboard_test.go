@@ -80,7 +80,7 @@ func TestAdminDashboardNumbers(t *testing.T) {
 		`data-events-held="1"`, `data-no-shows="1"`, `data-walk-ins="1"`,
 		"66\u00a0%", "2 av 3 bekreftede plasser sjekket inn",
 		`data-capacity-alert="80"`, "Nesten fullt", `<a href="/admin/events/`+slug+`">Frokostmøte</a>`, "8 av 10 plasser tatt (80\u00a0%)",
-		`<tr data-event="`+held+`" data-turnout="66`, "1 (1 plass)",
+		`<tr data-event="`+held+`" data-turnout="66"`, "1 (1 plass)",
 		`<th scope="row">&#43;47 912 34 567</th>`, `<th scope="row">Ærlige Østlendinger</th>`,
 		`<th scope="row">Frokostmøte</th>`, // upcoming, in the per-event table
 		"Påmeldinger per uke", "Oppmøte per arrangement", "Ideer per status", "Virksomhetene som kommer oftest",
@@ -107,7 +107,7 @@ func TestAdminDashboardNumbers(t *testing.T) {
 	// may take an event's check-in record, not the period's signups.
 	host := signedIn(t, h, db.RoleHost).get(t, "/admin")
 	assertStatus(t, host, http.StatusOK)
-	assertContains(t, host, `data-turnout="66`, `<a href="/admin/events/`+slug+`/attendees">Frokostmøte</a>`,
+	assertContains(t, host, `data-turnout="66"`, `<a href="/admin/events/`+slug+`/attendees">Frokostmøte</a>`,
 		`href="/admin/events/`+held+`/checkins.csv"`)
 	if strings.Contains(host.Body, "export-form") {
 		t.Error("a host is offered the period's signups")
@@ -115,7 +115,7 @@ func TestAdminDashboardNumbers(t *testing.T) {
 	// A moderator sees them too, and is sent to the public page.
 	mod := signedIn(t, h, db.RoleModerator).get(t, "/admin?lang=en")
 	assertStatus(t, mod, http.StatusOK)
-	assertContains(t, mod, `data-turnout="66`, `<a href="/events/`+slug+`">Frokostmøte</a>`)
+	assertContains(t, mod, `data-turnout="66"`, `<a href="/events/`+slug+`">Frokostmøte</a>`)
 	if strings.Contains(mod.Body, "checkins.csv") || strings.Contains(mod.Body, "export-form") {
 		t.Error("a moderator is offered an export")
 	}
@@ -185,7 +185,7 @@ func TestAdminExportSignups(t *testing.T) {
 	} {
 		r := admin.get(t, "/admin/export/signups.csv?"+c.query)
 		assertStatus(t, r, http.StatusUnprocessableEntity)
-		assertContains(t, r, c.message, `id="error-summary"`, `aria-invalid="true"`, `id="export-form"`, `data-turnout="66`)
+		assertContains(t, r, c.message, `id="error-summary"`, `aria-invalid="true"`, `id="export-form"`, `data-turnout="66"`)
 		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 			t.Errorf("%s: Content-Type %q, want the dashboard", c.query, ct)
 		}
