@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // Attendees is an event's attendee list as organisers and hosts read it:
@@ -79,12 +77,11 @@ func (s *Store) Attendees(ctx context.Context, slug string) (*Attendees, error) 
 func sumDiets(signups []*Signup) (notes []DietNote, none int) {
 	index := map[string]int{}
 	for _, su := range signups {
-		note := strings.Join(strings.Fields(su.Diet), " ")
+		note, key := groupKey(su.Diet)
 		if note == "" {
 			none += su.Seats
 			continue
 		}
-		key := strings.ToLower(norm.NFC.String(note))
 		i, ok := index[key]
 		if !ok {
 			i = len(notes)

@@ -70,8 +70,10 @@ func coalesceLabel(label, key string) string {
 }
 
 // ListKPIs returns the figures in the order they were first set.
-func (s *Store) ListKPIs(ctx context.Context) ([]KPI, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT key, label, value, updated_at FROM kpis ORDER BY position, key`)
+func (s *Store) ListKPIs(ctx context.Context) ([]KPI, error) { return s.listKPIs(ctx, s.read) }
+
+func (s *Store) listKPIs(ctx context.Context, q querier) ([]KPI, error) {
+	rows, err := q.QueryContext(ctx, `SELECT key, label, value, updated_at FROM kpis ORDER BY position, key`)
 	if err != nil {
 		return nil, Internal(err)
 	}

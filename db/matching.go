@@ -331,8 +331,12 @@ func (s *Store) DecideInterest(ctx context.Context, ownerToken string, interestI
 // BusinessesConnected counts the companies, on either side, of every
 // accepted connection of an idea that was not withdrawn.
 func (s *Store) BusinessesConnected(ctx context.Context) (int, error) {
+	return businessesConnected(ctx, s.read)
+}
+
+func businessesConnected(ctx context.Context, q querier) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(DISTINCT c) FROM (
+	err := q.QueryRowContext(ctx, `SELECT count(DISTINCT c) FROM (
 		SELECT lower(r.company) AS c FROM idea_interests r JOIN ideas i ON i.id = r.idea_id
 			WHERE r.status = 'accepted' AND i.status <> 'withdrawn'
 		UNION ALL

@@ -61,3 +61,16 @@ func ParseOslo(field, s string) (t time.Time, repeated bool, err error) {
 	return time.Time{}, false, &Error{Code: EINVALID, Key: "time.invalid", Field: field,
 		Detail: fmt.Sprintf("%q is not a time like 2026-12-03T07:30 (Europe/Oslo)", s)}
 }
+
+// ParseOsloDate reads a day written as 2026-12-03 (what <input
+// type="date"> sends) and returns its start, 00:00 in Europe/Oslo (which
+// always exists: Oslo's clocks change at 02:00 and 03:00). A refusal is
+// an EINVALID error with key "date.invalid" whose Field is field.
+func ParseOsloDate(field, s string) (time.Time, error) {
+	day, err := time.ParseInLocation(time.DateOnly, s, Oslo)
+	if err != nil {
+		return time.Time{}, &Error{Code: EINVALID, Key: "date.invalid", Field: field,
+			Detail: fmt.Sprintf("%q is not a day like 2026-12-03", s)}
+	}
+	return day, nil
+}

@@ -87,31 +87,3 @@ func (s *Server) adminPage(c echo.Context, title string, data any) views.Page {
 	}
 	return p
 }
-
-// dashboardPage is the dashboard's data.
-type dashboardPage struct {
-	PendingIdeas   int
-	UpcomingEvents int
-	MayModerate    bool // the role may use the ideas page
-	MayRunEvents   bool // the role may use the events pages
-}
-
-// showDashboard is the back office's first page: who is signed in, where
-// to go, and what waits.
-func (s *Server) showDashboard(c echo.Context) error {
-	ctx := c.Request().Context()
-	_, pending, err := s.store.ListIdeas(ctx, db.IdeaFilter{Status: db.IdeaPending, Limit: 1})
-	if err != nil {
-		return err
-	}
-	upcoming, err := s.store.ListEvents(ctx, db.EventFilter{Upcoming: true})
-	if err != nil {
-		return err
-	}
-	role := organiserFrom(c).User.Role
-	data := dashboardPage{
-		PendingIdeas: pending, UpcomingEvents: len(upcoming),
-		MayModerate: mayUse(role, moderators), MayRunEvents: mayUse(role, hosts),
-	}
-	return s.render(c, http.StatusOK, "admin-dashboard", "", s.adminPage(c, s.localizer(c).T("admin.dashboard.title"), data))
-}

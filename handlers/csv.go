@@ -6,7 +6,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,9 +15,9 @@ import (
 // The back office's CSV files are for spreadsheets: the caterer's and the
 // host's lists, opened in Excel or LibreOffice. So they are UTF-8 with a
 // byte-order mark (without it Excel reads æøå as Windows-1252), separated
-// as the reader's Excel expects (the catalog's "format.csv_separator": a
-// semicolon in Norwegian, where the comma is the decimal mark), and every
-// cell is neutralised (csvCell).
+// by semicolons (a Norwegian spreadsheet, where the comma is the decimal
+// mark, splits on them; the organisers' spreadsheets are Norwegian whatever
+// language they read the hub in), and every cell is neutralised (csvCell).
 
 // csvBOM is UTF-8's byte-order mark.
 const csvBOM = "\ufeff"
@@ -35,14 +34,12 @@ func csvCell(s string) string {
 }
 
 // writeCSV answers with rows (the first the header) as a CSV attachment
-// named filename, in l's spreadsheet convention.
+// named filename.
 func writeCSV(c echo.Context, l views.Localizer, filename string, rows [][]string) error {
 	var buf bytes.Buffer
 	buf.WriteString(csvBOM)
 	w := csv.NewWriter(&buf)
-	if sep, _ := utf8.DecodeRuneInString(l.T("format.csv_separator")); sep == ';' || sep == ',' {
-		w.Comma = sep
-	}
+	w.Comma = ';'
 	w.UseCRLF = true // what spreadsheets expect, and RFC 4180
 	for _, row := range rows {
 		cells := make([]string, len(row))

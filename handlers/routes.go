@@ -89,6 +89,12 @@ func (s *Server) routes() *echo.Echo {
 	adm.POST("/users/:id/password", s.resetPassword, adminsOnly...)
 	adm.GET("/audit", s.showAudit, adminsOnly...)
 
+	// The numbers: the exports for reports (the dashboard, /admin, shows
+	// the figures). The period's signups span the whole programme: admins
+	// only. An event's check-in record is its door's: hosts too.
+	adm.GET("/export/signups.csv", s.exportSignups, adminsOnly...)
+	adm.GET("/events/:slug/checkins.csv", s.exportCheckIns, hosts...)
+
 	// Events: hosts read the list and the attendee lists (the door);
 	// admins create, edit, publish, cancel, delete and duplicate, and
 	// move or cancel signups. /events/new is a literal route: Echo tries
