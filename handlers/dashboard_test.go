@@ -160,7 +160,7 @@ func TestAdminExportSignups(t *testing.T) {
 		rows[i+1][7] = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d$`).ReplaceAllString(rows[i+1][7], "(time)")
 	}
 	want := [][]string{
-		{"Arrangement", "Dato", "Navn", "Virksomhet", "Plasser", "Status", "Sjekket inn", "Påmeldt"},
+		{"Arrangement", "Dato", "Navn", "Virksomhet", "Plasser", "Status", "Sjekket inn", "Meldte seg på"},
 		{"Frokost for Ærlige", heldDay, `'=HYPERLINK("http://x")`, "'+47 912 34 567", "2", "bekreftet", "2", "(time)"},
 		{"Frokost for Ærlige", heldDay, "Ærlige Østlendinger", "Ærlige Østlendinger", "1", "bekreftet", "0", "(time)"},
 	}
@@ -214,7 +214,7 @@ func TestAdminExportCheckIns(t *testing.T) {
 	}
 	at := func(d time.Duration) string { return e.StartsAt.Add(d).In(db.Oslo).Format("2006-01-02 15:04") }
 	want := [][]string{
-		{"Kom", "Navn", "Virksomhet", "Påmelding", "Sjekket inn", "Plasser"},
+		{"Ankomst", "Navn", "Virksomhet", "Påmelding", "Sjekket inn", "Plasser"},
 		{at(5 * time.Minute), `'=HYPERLINK("http://x")`, "'+47 912 34 567", "påmeldt", "2", "2"},
 		{at(12 * time.Minute), "'-Walker", "'@Firma", "uten påmelding", "1", "1"},
 	}

@@ -70,7 +70,7 @@ func TestDoorPage(t *testing.T) {
 	if h.Store.Revision() != rev {
 		t.Error("showing the door page wrote to the database")
 	}
-	assertContains(t, r, "<h1>Innsjekking: Frokostmøte</h1>", `data-here-now="0" data-expected="4"`, "Her nå: 0 av 4 forventet",
+	assertContains(t, r, "<h1>Innsjekking: Frokostmøte</h1>", `data-here-now="0" data-expected="4"`, "Her nå: 0 av 4 som er ventet",
 		`id="door-signup-`+fmt.Sprint(kari.ID)+`"`, `data-code="`+kari.CheckInCode+`"`, "Kari Nordmann", "Per Hansen",
 		"Gruppe på 3", "Sjekk inn alle 3", "Sjekk inn én", `<script src="/static/js/door.`, `role="search"`,
 		`name="q"`, `data-hx-get="`+door+`"`, `<form id="walkin-form"`)
@@ -89,7 +89,7 @@ func TestDoorPage(t *testing.T) {
 		if strings.Contains(r.Body, "Per Hansen") {
 			t.Errorf("q=%s: Per is on the list", q)
 		}
-		if !strings.Contains(r.Body, "Her nå: 0 av 4 forventet") {
+		if !strings.Contains(r.Body, "Her nå: 0 av 4 som er ventet") {
 			t.Errorf("q=%s: the count is not of everyone", q)
 		}
 	}
@@ -141,7 +141,7 @@ func TestDoorCheckIn(t *testing.T) {
 		}
 		page := host.get(t, strings.TrimSuffix(want, "#door-result"))
 		assertContains(t, page, `data-result="in"`, `<p class="door-result-name">Kari Nordmann`, "Sjekket inn.",
-			"Her nå: 1 av 4 forventet", `id="undo-signup-`+fmt.Sprint(kari.ID)+`"`)
+			"Her nå: 1 av 4 som er ventet", `id="undo-signup-`+fmt.Sprint(kari.ID)+`"`)
 		if d := doorEntryOf(t, h, kari.ID, 0); d.CheckedInSeats != 1 {
 			t.Fatalf("Kari: %d seats in, want 1", d.CheckedInSeats)
 		}
@@ -294,8 +294,8 @@ func TestDoorWalkIn(t *testing.T) {
 	r := doorPost(t, host, walkins, url.Values{"name": {" Åse Uanmeldt "}, "organization": {"Gjest AS"}, "email": {"ase@example.no"}}, false)
 	assertStatus(t, r, http.StatusSeeOther)
 	page := host.get(t, r.Header.Get("Location"))
-	assertContains(t, page, `data-result="walkin"`, "Åse Uanmeldt", "Lagt til som uanmeldt og sjekket inn.",
-		`<span class="badge badge--walkin">Uanmeldt</span>`, "Her nå: 1 av 2 forventet")
+	assertContains(t, page, `data-result="walkin"`, "Åse Uanmeldt", "Lagt til uten påmelding og sjekket inn.",
+		`<span class="badge badge--walkin">Uten påmelding</span>`, "Her nå: 1 av 2 som er ventet")
 	list, err := h.Store.DoorList(context.Background(), slug, "åse")
 	if err != nil || len(list.Entries) != 1 || !list.Entries[0].WalkIn() || list.Entries[0].Organization != "Gjest AS" {
 		t.Fatalf("the walk-in in the store: %+v (%v)", list, err)
@@ -325,7 +325,7 @@ func TestDoorWalkIn(t *testing.T) {
 	}{
 		{"NoName", url.Values{"name": {"  "}, "organization": {"Gjest AS"}}, "name", "Skriv inn navnet."},
 		{"LongName", url.Values{"name": {strings.Repeat("x", 101)}}, "name", "Navnet kan ha høyst 100 tegn."},
-		{"LongOrganization", url.Values{"name": {"Ola"}, "organization": {strings.Repeat("x", 101)}}, "organization", "Organisasjonen kan ha høyst 100 tegn."},
+		{"LongOrganization", url.Values{"name": {"Ola"}, "organization": {strings.Repeat("x", 101)}}, "organization", "Navnet på virksomheten kan ha høyst 100 tegn."},
 		{"BadEmail", url.Values{"name": {"Ola"}, "email": {"ola(at)example"}}, "email", "Skriv inn en gyldig e-postadresse, eller la feltet stå tomt."},
 		{"ControlCharacter", url.Values{"name": {"Ola\x00"}}, "name", ""},
 	} {
@@ -334,7 +334,7 @@ func TestDoorWalkIn(t *testing.T) {
 			for _, htmx := range []bool{false, true} {
 				r := doorPost(t, host, walkins, tc.form, htmx)
 				assertStatus(t, r, http.StatusUnprocessableEntity)
-				assertContains(t, r, `data-result="refused"`, "Den uanmeldte deltakeren ble ikke lagt til.",
+				assertContains(t, r, `data-result="refused"`, "Deltakeren ble ikke lagt til.",
 					`id="`+tc.field+`" name="`+tc.field+`"`, `aria-invalid="true"`, `aria-describedby="`+tc.field+`-error`,
 					`id="error-summary"`, tc.msg)
 				if v := tc.form.Get("organization"); v != "" {
