@@ -82,7 +82,7 @@ func TestCreateSignup(t *testing.T) {
 			{"email", "kari@", "Skriv en gyldig e-postadresse"},
 			{"phone", "1234", "Skriv et norsk mobilnummer"},
 			{"phone", "+46 912 34 567", "Skriv et norsk mobilnummer"},
-			{"organization", strings.Repeat("o", 151), "Virksomheten kan ha høyst 150 tegn."},
+			{"organization", strings.Repeat("o", 151), "Navnet på virksomheten kan ha høyst 150 tegn."},
 			{"diet", strings.Repeat("d", 501), "Skriv høyst 500 tegn"},
 			{"seats", strconv.Itoa(db.MinSeats - 1), seatsMessage},
 			{"seats", strconv.Itoa(db.MaxSeats + 1), seatsMessage},
