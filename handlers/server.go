@@ -55,6 +55,10 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Everything logged goes through the masker of private links
+	// (logmask.go), which knows them once the routes are registered.
+	var masker *tokenMasker
+	logger = slog.New(&maskingHandler{next: logger.Handler(), masker: &masker})
 	s := &Server{
 		cfg:     cfg,
 		store:   store,
@@ -70,6 +74,7 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	}
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
 	s.echo = s.routes()
+	masker = newTokenMasker(s.echo.Routes())
 	return s, nil
 }
 
