@@ -93,11 +93,10 @@ func (s *Store) Purge(ctx context.Context, dryRun bool) (PurgeCounts, error) {
 		if n.Ideas, n.Interests, err = s.purgeIdeas(ctx, tx, ideasBefore, now); err != nil {
 			return err
 		}
-		if dryRun {
+		// Nothing to erase rolls back too: the daily run must not move
+		// the revision (and empty every cached page) for nothing.
+		if dryRun || n.Total() == 0 {
 			return errDryRun
-		}
-		if n.Total() == 0 {
-			return nil
 		}
 		return s.audit(ctx, tx, "privacy.purge", "retention", map[string]int{
 			"signup_days": policy.SignupDays, "idea_days": policy.IdeaDays}, n)
@@ -108,9 +107,7 @@ func (s *Store) Purge(ctx context.Context, dryRun bool) (PurgeCounts, error) {
 	if err != nil {
 		return PurgeCounts{}, err
 	}
-	if n.Total() > 0 {
-		s.forgetFreedPages(ctx)
-	}
+	s.forgetFreedPages(ctx)
 	return n, nil
 }
 
