@@ -98,10 +98,14 @@ func (s *Store) EraseSignup(ctx context.Context, token string) (string, error) {
 }
 
 // Eraser removes, in the erasing transaction, what another part of torg
-// holds about one signup, walk-in, idea or request (its id): the mail
-// outbox's messages to the person, say. Registered in the hook lists
-// below from the file that owns the table (in an init function), so that
-// erasure (EraseSignup) and retention (Purge) clear it too.
+// holds about one signup, idea or request (its id): the mail outbox's
+// messages to the person, say. Registered in the hook lists below from
+// the file that owns the table (in an init function), so that erasure
+// (EraseSignup) and retention (Purge) clear it too. It runs before the
+// row is deleted or blanked: it may still read the row (its e-mail
+// address) in tx. An error rolls the whole erasure back. It must change
+// nothing outside tx (no files): a dry run (Purge) runs it and rolls
+// back.
 type Eraser func(ctx context.Context, tx *sql.Tx, id int64) error
 
 // The hooks erasure and retention run, each with the id of what goes:

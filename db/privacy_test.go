@@ -3,10 +3,14 @@ package db_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/torghub/torg/db"
 )
@@ -76,5 +80,54 @@ func noTrace(t *testing.T, when, path, token string) {
 				t.Errorf("%s: %s still holds %q", when, filepath.Base(file), needle)
 			}
 		}
+	}
+}
+
+// TestEraseHooks: what registers in EraseSignupHooks (the mail outbox)
+// runs in the erasing transaction, for an erasure and for a purge, while
+// the signup's row still holds the address; a failing hook erases nothing.
+func TestEraseHooks(t *testing.T) {
+	s := MustOpenDB(t)
+	ctx := context.Background()
+	saved := db.EraseSignupHooks
+	t.Cleanup(func() { db.EraseSignupHooks = saved })
+	var seen []string
+	var fail error
+	db.EraseSignupHooks = append(slices.Clone(saved), func(ctx context.Context, tx *sql.Tx, id int64) error {
+		var email string
+		if err := tx.QueryRowContext(ctx, `SELECT email FROM signups WHERE id = ?`, id).Scan(&email); err != nil {
+			return err
+		}
+		seen = append(seen, email)
+		return fail
+	})
+	then := time.Now().AddDate(0, 0, -200)
+	s.Now = func() time.Time { return then }
+	old, err := s.CreateEvent(ctx, db.NewEvent{Title: "Gammelt", Kind: db.KindBreakfast, StartsAt: then.Add(time.Hour), Capacity: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSignup(t, s, old.Slug, "old@example.no", 1)
+	s.Now = time.Now
+	e := MustCreateEvent(t, s, "Frokostmøte", 5)
+	su := mustSignup(t, s, e.Slug, "kari@example.no", 1)
+
+	fail = errors.New("the outbox is locked")
+	if _, err := s.EraseSignup(ctx, su.Token); err == nil {
+		t.Fatal("a failing hook did not stop the erasure")
+	}
+	if _, err := s.SignupByToken(ctx, su.Token); err != nil {
+		t.Fatalf("a failed erasure erased: %v", err)
+	}
+	fail = nil
+	seen = nil
+	if _, err := s.EraseSignup(ctx, su.Token); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Purge(ctx, false); err != nil || n.Signups != 1 {
+		t.Fatalf("purge: %+v %v", n, err)
+	}
+	if want := []string{"kari@example.no", "old@example.no"}; !slices.Equal(seen, want) {
+		t.Fatalf("the hook saw %v, want %v", seen, want)
 	}
 }

@@ -150,6 +150,10 @@ func (s *Store) purgeSignups(ctx context.Context, tx *sql.Tx, eventsBefore int64
 			WHERE id = ? AND status = 'confirmed' AND organization <> ''`, id); err != nil {
 			return 0, Internal(err)
 		}
+		// The hooks first, while the row still says whose it is.
+		if err := runErasers(ctx, tx, EraseSignupHooks, id); err != nil {
+			return 0, err
+		}
 		// A new token no one knows: the old private link leads nowhere.
 		if _, err := tx.ExecContext(ctx, `UPDATE signups SET name = '', email = '', phone = '', organization = '', diet = '',
 			token = lower(hex(randomblob(18))), purged_at = ? WHERE id = ?`, now.Unix(), id); err != nil {
@@ -162,9 +166,6 @@ func (s *Store) purgeSignups(ctx context.Context, tx *sql.Tx, eventsBefore int64
 			return 0, Internal(err)
 		}
 		if err := scrubAudit(ctx, tx, attendeeSubject(slug, id)); err != nil {
-			return 0, err
-		}
-		if err := runErasers(ctx, tx, EraseSignupHooks, id); err != nil {
 			return 0, err
 		}
 	}
@@ -215,22 +216,24 @@ func (s *Store) purgeIdeas(ctx context.Context, tx *sql.Tx, ideasBefore int64, n
 	if err != nil {
 		return 0, 0, err
 	}
+	// Each hook runs before the row is blanked, while it still says whose
+	// it is.
 	for _, id := range ideaIDs {
+		if err := runErasers(ctx, tx, EraseIdeaContactHooks, id); err != nil {
+			return 0, 0, err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE ideas SET contact_name = '', email = '', phone = '', purged_at = ? WHERE id = ?`,
 			now.Unix(), id); err != nil {
 			return 0, 0, Internal(err)
 		}
-		if err := runErasers(ctx, tx, EraseIdeaContactHooks, id); err != nil {
-			return 0, 0, err
-		}
 	}
 	for _, id := range interestIDs {
+		if err := runErasers(ctx, tx, EraseInterestContactHooks, id); err != nil {
+			return 0, 0, err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE idea_interests SET contact_name = '', email = '', message = '', purged_at = ? WHERE id = ?`,
 			now.Unix(), id); err != nil {
 			return 0, 0, Internal(err)
-		}
-		if err := runErasers(ctx, tx, EraseInterestContactHooks, id); err != nil {
-			return 0, 0, err
 		}
 	}
 	return len(ideaIDs), len(interestIDs), nil
