@@ -267,9 +267,12 @@ func (s *Store) door(ctx context.Context, slug string, req CheckInRequest,
 }
 
 // table is the table a door row lives in, and its subject in the audit log.
+// walkInSubject is a walk-in as the audit log names it.
+func walkInSubject(slug string, id int64) string { return fmt.Sprintf("%s/walkin/%d", slug, id) }
+
 func (d *doorRow) table(slug string) (table string, id int64, subject string) {
 	if d.WalkIn() {
-		return "walkins", d.WalkInID, fmt.Sprintf("%s/walkin/%d", slug, d.WalkInID)
+		return "walkins", d.WalkInID, walkInSubject(slug, d.WalkInID)
 	}
 	return "signups", d.SignupID, attendeeSubject(slug, d.SignupID)
 }
@@ -461,7 +464,7 @@ func (s *Store) AddWalkIn(ctx context.Context, slug string, in NewWalkIn) (*Chec
 		}
 		res = &CheckInResult{DoorEntry: DoorEntry{WalkInID: id, Name: in.Name, Organization: in.Organization, Email: in.Email,
 			Seats: 1, CheckedInSeats: 1, CheckedInAt: &at}, EventSlug: e.Slug, EventTitle: e.Title, Status: StatusConfirmed}
-		return s.audit(ctx, tx, "walkin.add", fmt.Sprintf("%s/walkin/%d", e.Slug, id), nil,
+		return s.audit(ctx, tx, "walkin.add", walkInSubject(e.Slug, id), nil,
 			map[string]any{"name": in.Name, "organization": in.Organization, "email": in.Email, "at": at.Unix()})
 	})
 	if err != nil {

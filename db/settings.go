@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -25,7 +26,29 @@ const (
 	// SettingIdeasPublishAtOnce, "yes", publishes ideas on arrival instead
 	// of leaving them pending for an organiser.
 	SettingIdeasPublishAtOnce = "ideas_publish_at_once"
+	// SettingRetentionDays is how many days after an event its signups'
+	// and walk-ins' personal data is erased (Purge); empty: 90.
+	SettingRetentionDays = "retention_days"
+	// SettingIdeaRetentionDays is how many days after an idea is
+	// rejected or withdrawn its contact data, and its requesters', is
+	// erased; empty: 30.
+	SettingIdeaRetentionDays = "idea_retention_days"
 )
+
+// settingDays are the settings that hold a number of days: the default
+// when not set, and the range a value must be in. A year and a day is
+// the least an organiser could want to wait for; ten years is surely a
+// typing error.
+var settingDays = map[string]struct{ def, min, max int }{
+	SettingRetentionDays:     {def: 90, min: 1, max: 3650},
+	SettingIdeaRetentionDays: {def: 30, min: 1, max: 3650},
+}
+
+// SettingDayKeys lists the settings that hold a number of days.
+var SettingDayKeys = []string{SettingRetentionDays, SettingIdeaRetentionDays}
+
+// SettingDaysDefault is the default of a setting that holds days.
+func SettingDaysDefault(key string) int { return settingDays[key].def }
 
 // SettingKeys lists the settings that hold the site's words (one line
 // each; contact_email an e-mail address), in the order help texts name them.
@@ -47,7 +70,7 @@ var settingChoices = map[string]settingChoice{
 
 // AllSettingKeys lists every setting an organiser may set: SettingKeys,
 // then those that take one of a few values (SettingChoices).
-var AllSettingKeys = append(slices.Clone(SettingKeys), SettingDefaultLang, SettingIdeasPublishAtOnce)
+var AllSettingKeys = append(append(slices.Clone(SettingKeys), SettingDefaultLang, SettingIdeasPublishAtOnce), SettingDayKeys...)
 
 // KnownSetting reports whether key is one of AllSettingKeys.
 func KnownSetting(key string) bool { return contains(AllSettingKeys, key) }
@@ -60,8 +83,9 @@ func SettingChoices(key string) []string { return slices.Clone(settingChoices[ke
 // from the command line or the back office's settings page. It returns the
 // value as it is to be stored, or an EINVALID error whose Field is key.
 // Every setting may be empty: not set, its default applies. Text settings
-// are one line; contact_email is an e-mail address; the others take one
-// of SettingChoices.
+// are one line; contact_email is an e-mail address; those of
+// SettingDayKeys a whole number of days in their range; the others take
+// one of SettingChoices.
 func CheckSetting(key, value string) (string, error) {
 	if !KnownSetting(key) {
 		return "", &Error{Code: EINVALID, Key: "setting.unknown", Field: key,
@@ -77,6 +101,14 @@ func CheckSetting(key, value string) (string, error) {
 				Detail: fmt.Sprintf("%s is %s (got %q)", key, strings.Join(choice.values, " or "), value)}
 		}
 		return value, nil
+	}
+	if days, ok := settingDays[key]; ok && value != "" {
+		n, err := strconv.Atoi(value)
+		if err != nil || n < days.min || n > days.max {
+			return "", &Error{Code: EINVALID, Key: "setting.days_range", Field: key,
+				Detail: fmt.Sprintf("%s is a whole number of days from %d to %d (got %q)", key, days.min, days.max, value)}
+		}
+		return strconv.Itoa(n), nil
 	}
 	if key == SettingContactEmail && value != "" && !isMailAddress(value) {
 		return "", &Error{Code: EINVALID, Key: "setting.contact_email_invalid", Field: key,

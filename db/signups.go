@@ -48,20 +48,23 @@ const (
 
 // Signup is one person's (or group's) place at an event.
 type Signup struct {
-	ID           int64      `json:"id"`
-	EventID      int64      `json:"event_id"`
-	Token        string     `json:"token"`
-	Name         string     `json:"name"`
-	Email        string     `json:"email"`
-	Phone        string     `json:"phone"`
-	Organization string     `json:"organization"`
-	Diet         string     `json:"diet"`
-	Seats        int        `json:"seats"`
-	ShowName     string     `json:"show_name"`
-	Status       string     `json:"status"`
-	Lang         string     `json:"lang"`
-	ConsentAt    time.Time  `json:"consent_at"`
-	CheckedInAt  *time.Time `json:"checked_in_at"` // when the first of its seats arrived
+	ID           int64     `json:"id"`
+	EventID      int64     `json:"event_id"`
+	Token        string    `json:"token"`
+	Name         string    `json:"name"`
+	Email        string    `json:"email"`
+	Phone        string    `json:"phone"`
+	Organization string    `json:"organization"`
+	Diet         string    `json:"diet"`
+	Seats        int       `json:"seats"`
+	ShowName     string    `json:"show_name"`
+	Status       string    `json:"status"`
+	Lang         string    `json:"lang"`
+	ConsentAt    time.Time `json:"consent_at"`
+	// PrivacyVersion is the version of the privacy notice consented to
+	// (PrivacyNoticeVersion when the signup was made).
+	PrivacyVersion string     `json:"privacy_version"`
+	CheckedInAt    *time.Time `json:"checked_in_at"` // when the first of its seats arrived
 	// CheckInCode is what the signup's QR code holds (checkins.go); not
 	// the token, which is the key to cancel and erase.
 	CheckInCode    string    `json:"checkin_code"`
@@ -169,10 +172,11 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		var res sql.Result
 		for attempt := 0; ; attempt++ {
 			res, err = tx.ExecContext(ctx, `INSERT INTO signups
-				(event_id, token, name, email, phone, organization, diet, seats, show_name, status, lang, consent_at, created_at, updated_at, checkin_code)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				(event_id, token, name, email, phone, organization, diet, seats, show_name, status, lang, consent_at, privacy_version,
+				created_at, updated_at, checkin_code)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				e.ID, token, in.Name, in.Email, in.Phone, in.Organization, in.Diet, in.Seats, in.ShowName, status,
-				in.Lang, now.Unix(), now.Unix(), now.Unix(), NewCheckInCode())
+				in.Lang, now.Unix(), PrivacyNoticeVersion, now.Unix(), now.Unix(), NewCheckInCode())
 			// A check-in code drawn twice (one in 2^39 per pair) is drawn
 			// again; a failed statement leaves the transaction usable.
 			if err != nil && strings.Contains(err.Error(), "signups.checkin_code") && attempt < 3 {
@@ -238,7 +242,7 @@ func isUniqueViolation(err error) bool {
 func lineOf(t string) string { return "coalesce(" + t + ".queue_line, " + t + ".id)" }
 
 var signupColumns = `s.id, s.event_id, s.token, s.name, s.email, s.phone, s.organization, s.diet, s.seats,
-	s.show_name, s.status, s.lang, s.consent_at, s.checked_in_at, s.created_at, s.updated_at,
+	s.show_name, s.status, s.lang, s.consent_at, s.privacy_version, s.checked_in_at, s.created_at, s.updated_at,
 	coalesce(s.checkin_code, ''), s.checked_in_seats,
 	CASE WHEN s.status = 'waiting' THEN
 		(SELECT count(*) FROM signups w WHERE w.event_id = s.event_id AND w.status = 'waiting' AND ` + lineOf("w") + ` <= ` + lineOf("s") + `)
@@ -249,7 +253,7 @@ func scanSignup(row interface{ Scan(...any) error }) (*Signup, error) {
 	var consent, created, updated int64
 	var checkedIn sql.NullInt64
 	if err := row.Scan(&su.ID, &su.EventID, &su.Token, &su.Name, &su.Email, &su.Phone, &su.Organization,
-		&su.Diet, &su.Seats, &su.ShowName, &su.Status, &su.Lang, &consent, &checkedIn, &created, &updated,
+		&su.Diet, &su.Seats, &su.ShowName, &su.Status, &su.Lang, &consent, &su.PrivacyVersion, &checkedIn, &created, &updated,
 		&su.CheckInCode, &su.CheckedInSeats, &su.WaitingPosition); err != nil {
 		return nil, err
 	}

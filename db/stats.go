@@ -448,7 +448,12 @@ func (s *Store) statsOrganisations(ctx context.Context, tx *sql.Tx, st *Stats) e
 			UNION ALL
 			SELECT w.organization, w.event_id, 0, 1, e.ends_at
 			FROM walkins w JOIN events e ON e.id = w.event_id
-			WHERE e.status = 'published' AND e.ends_at <= ?1 AND w.checked_in_seats > 0 AND w.organization <> '')
+			WHERE e.status = 'published' AND e.ends_at <= ?1 AND w.checked_in_seats > 0 AND w.organization <> ''
+			UNION ALL
+			-- what purged signups and walk-ins said (retention.go)
+			SELECT v.organization, v.event_id, v.signed_up, v.attended, e.ends_at
+			FROM organisation_visits v JOIN events e ON e.id = v.event_id
+			WHERE e.status = 'published' AND e.ends_at <= ?1)
 		GROUP BY org, event_id ORDER BY max(ends_at), event_id, org`, st.Now.Unix())
 	if err != nil {
 		return Internal(err)

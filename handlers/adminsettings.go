@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,6 +15,7 @@ type adminSettingsPage struct {
 	Form    *views.Form
 	Text    []string            // the settings that take a line of text, in order
 	Choices map[string][]string // the settings that take one of a few values
+	Days    []string            // the settings that take a number of days (retention)
 	History []auditRow
 	Saved   bool
 }
@@ -24,6 +26,8 @@ type adminSettingsPage struct {
 var settingDefaults = map[string]string{
 	db.SettingDefaultLang:        views.Languages[0],
 	db.SettingIdeasPublishAtOnce: "no",
+	db.SettingRetentionDays:      strconv.Itoa(db.SettingDaysDefault(db.SettingRetentionDays)),
+	db.SettingIdeaRetentionDays:  strconv.Itoa(db.SettingDaysDefault(db.SettingIdeaRetentionDays)),
 }
 
 func newSettingsForm() *views.Form {
@@ -53,7 +57,7 @@ func (s *Server) renderSettings(c echo.Context, status int, data adminSettingsPa
 	if data.History, err = s.changeHistory(c, "setting."); err != nil {
 		return err
 	}
-	data.Text, data.Choices = db.SettingKeys, map[string][]string{}
+	data.Text, data.Days, data.Choices = db.SettingKeys, db.SettingDayKeys, map[string][]string{}
 	for _, key := range db.AllSettingKeys {
 		if choices := db.SettingChoices(key); choices != nil {
 			data.Choices[key] = choices
@@ -96,7 +100,9 @@ func (s *Server) saveSettings(c echo.Context) error {
 		if was == "" {
 			was = settingDefaults[key]
 		}
-		if f.Values[key] == was {
+		// Empty means the default: a form without a field (one made
+		// before the setting existed) changes nothing.
+		if f.Values[key] == was || f.Values[key] == "" && current[key] == "" {
 			continue
 		}
 		if err := s.store.SetSetting(ctx, key, f.Values[key]); err != nil {

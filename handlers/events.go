@@ -116,9 +116,3 @@ func (s *Server) showEvent(c echo.Context) error {
 		return s.page(c, e.Title, s.eventPageData(e, newSignupForm(slug))), nil
 	})
 }
-
-func (s *Server) showPrivacy(c echo.Context) error {
-	return s.cachedPage(c, "privacy", "", func() (views.Page, error) {
-		return s.page(c, s.localizer(c).T("privacy.title"), nil), nil
-	})
-}

@@ -27,7 +27,15 @@ func (s *Server) routes() *echo.Echo {
 			return nil
 		},
 	}))
-	e.Use(middleware.Recover())
+	// A panic is logged through s.log, whose handler masks private links
+	// (logmask.go), not through Echo's own logger, which would not.
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic", "err", err, "path", c.Request().URL.Path, "stack", string(stack),
+				"id", c.Response().Header().Get(echo.HeaderXRequestID))
+			return err
+		},
+	}))
 	e.Use(securityHeaders)
 	e.Use(middleware.BodyLimit(s.cfg.BodyLimit))
 	e.Use(s.language)

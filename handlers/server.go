@@ -55,6 +55,10 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Everything logged goes through the masker of private links
+	// (logmask.go), which knows them once the routes are registered.
+	var masker *tokenMasker
+	logger = slog.New(&maskingHandler{next: logger.Handler(), masker: &masker})
 	s := &Server{
 		cfg:     cfg,
 		store:   store,
@@ -70,11 +74,16 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	}
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
 	s.echo = s.routes()
+	masker = newTokenMasker(s.echo.Routes())
 	return s, nil
 }
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Logger is the server's logger, which masks private links' tokens
+// (logmask.go): for whatever else logs about requests (http.Server).
+func (s *Server) Logger() *slog.Logger { return s.log }
 
 // Echo returns the router, for Start and Shutdown.
 func (s *Server) Echo() *echo.Echo { return s.echo }
@@ -84,10 +93,14 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 // reach cached pages and screens within about a second.
 const pollInterval = time.Second
 
-// Run watches the database for writes by other processes and runs the
+// Run watches the database for writes by other processes, erases
+// personal data past its time once a day (retention.go) and runs the
 // live feed's hub until ctx ends, then closes every screen's connection
 // with 1001 (going away).
 func (s *Server) Run(ctx context.Context) {
 	go s.store.Watch(ctx, pollInterval)
+	retentionDone := make(chan struct{})
+	go func() { s.runRetention(ctx, purgeEvery); close(retentionDone) }()
 	s.hub.Run(ctx)
+	<-retentionDone
 }

@@ -22,12 +22,19 @@ type testHub struct {
 	Store  *db.Store
 	Event  *db.Event // an open breakfast meeting with 10 seats
 	DBPath string
+	Srv    *handlers.Server
 
 	stopHub func() // stops the live feed's hub, as a graceful shutdown does
 }
 
 // newTestHub starts the real router on a temp database with one event.
 func newTestHub(tb testing.TB) *testHub {
+	tb.Helper()
+	return newTestHubLogging(tb, io.Discard)
+}
+
+// newTestHubLogging is newTestHub with the server's log written to log.
+func newTestHubLogging(tb testing.TB, log io.Writer) *testHub {
 	tb.Helper()
 	ctx := context.Background()
 	path := filepath.Join(tb.TempDir(), "torg.db")
@@ -46,7 +53,7 @@ func newTestHub(tb testing.TB) *testHub {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := handlers.New(handlers.Config{BaseURL: "https://torg.example.no"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := handlers.New(handlers.Config{BaseURL: "https://torg.example.no"}, store, slog.New(slog.NewTextHandler(log, nil)))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -59,7 +66,7 @@ func newTestHub(tb testing.TB) *testHub {
 		<-hubDone
 		ts.Close()
 	})
-	return &testHub{Server: ts, Store: store, Event: e, DBPath: path, stopHub: func() { cancel(); <-hubDone }}
+	return &testHub{Server: ts, Store: store, Event: e, DBPath: path, Srv: srv, stopHub: func() { cancel(); <-hubDone }}
 }
 
 // noRedirect is a client that shows redirects instead of following them.

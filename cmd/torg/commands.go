@@ -76,7 +76,7 @@ var commands = []command{
 	{name: "kpi delete", args: "KEY", nargs: 1, summary: "take a figure off the home page and the screen", flags: kpiDeleteFlags},
 
 	{name: "site get", args: "[KEY]", nargs: -1, summary: "print one site setting, or every setting one a line: key, value (empty: not set)", flags: siteGetFlags},
-	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + "; " + db.SettingContactEmail + " an e-mail address), its default language (" + db.SettingDefaultLang + ": nb or en, the live screen's) or whether ideas are published on arrival (" + db.SettingIdeasPublishAtOnce + ": yes or no)", flags: siteSetFlags},
+	{name: "site set", args: "KEY VALUE", nargs: 2, summary: "set the site's name and words (" + strings.Join(db.SettingKeys, ", ") + "; " + db.SettingContactEmail + " an e-mail address), its default language (" + db.SettingDefaultLang + ": nb or en, the live screen's) or whether ideas are published on arrival (" + db.SettingIdeasPublishAtOnce + ": yes or no), and how many days personal data is kept (" + db.SettingRetentionDays + ": after an event, default 90; " + db.SettingIdeaRetentionDays + ": after an idea is rejected or withdrawn, default 30; 1 to 3650)", flags: siteSetFlags},
 
 	{name: "feed list", summary: "list recent feed items, newest first, one a line: id, time, kind, state (visible, pinned, held or hidden), what it shows", flags: feedListFlags},
 	{name: "feed announce", args: "TEXT", nargs: 1, summary: "put an announcement on every live screen", flags: feedAnnounceFlags},
@@ -86,6 +86,9 @@ var commands = []command{
 	{name: "idea publish", args: "ID", nargs: 1, summary: "publish a pending idea on the board and the screens", flags: ideaStatusFlags(db.IdeaPublished)},
 	{name: "idea reject", args: "ID", nargs: 1, summary: "reject an idea, with a reason its proposer reads (--reason)", flags: ideaStatusFlags(db.IdeaRejected)},
 	{name: "idea status", args: "ID connected|realised", nargs: 2, summary: "record that a published idea found partners, or was realised", flags: ideaStatusFlags("")},
+
+	// Retention (db/retention.go): what the server does once a day.
+	{name: "purge", summary: "erase the personal data kept longer than the site's retention settings allow, and print a line per kind: signups, walkins, ideas, idea_requests and how many; --dry-run counts without erasing", flags: purgeFlags},
 
 	{name: "backup", args: "FILE", nargs: 1, summary: "write an online, consistent copy of the database to a new file in an existing folder", flags: backupFlags},
 }
@@ -646,6 +649,32 @@ func siteSetFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) err
 			return err
 		}
 		fmt.Fprintf(env.stdout, "set %s to %q\n", args[0], value)
+		return nil
+	}
+}
+
+func purgeFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	dryRun := fs.Bool("dry-run", false, "count what would be erased, erase nothing")
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		n, err := env.store.Purge(ctx, *dryRun)
+		if err != nil {
+			return err
+		}
+		for _, kind := range []struct {
+			name  string
+			count int
+		}{{"signups", n.Signups}, {"walkins", n.WalkIns}, {"ideas", n.Ideas}, {"idea_requests", n.Interests}} {
+			fmt.Fprintf(env.stdout, "%s\t%d\n", kind.name, kind.count)
+		}
+		policy, err := env.store.Retention(ctx)
+		if err != nil {
+			return err
+		}
+		if *dryRun {
+			env.note("a dry run: nothing was erased")
+		}
+		env.note("signups and walk-ins are kept %d days after their event, ideas' contact data %d days after rejection or withdrawal",
+			policy.SignupDays, policy.IdeaDays)
 		return nil
 	}
 }

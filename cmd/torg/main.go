@@ -84,7 +84,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(m.Server.Logger().Handler(), slog.LevelWarn),
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel

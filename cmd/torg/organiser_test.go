@@ -286,7 +286,8 @@ func TestSiteSettings(t *testing.T) {
 		t.Fatalf("site get contact_email: %q", out)
 	}
 	out = mustTorg(t, dbPath, "site", "get")
-	want := "site_name\tElverum+\ntagline_nb\t\ntagline_en\t\ncontact_email\tpost@elverum.no\nowner\t\ndefault_lang\t\nideas_publish_at_once\t\n"
+	want := "site_name\tElverum+\ntagline_nb\t\ntagline_en\t\ncontact_email\tpost@elverum.no\nowner\t\ndefault_lang\t\nideas_publish_at_once\t\n" +
+		"retention_days\t\nidea_retention_days\t\n"
 	if out != want {
 		t.Fatalf("site get: got %q, want %q", out, want)
 	}
