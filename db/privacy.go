@@ -72,6 +72,10 @@ func (s *Store) EraseSignup(ctx context.Context, token string) (string, error) {
 			WHERE signup_id = ?`, su.ID); err != nil {
 			return Internal(err)
 		}
+		// Its messages, sent or not, keep no address (db/mail.go).
+		if err := s.eraseMail(ctx, tx, `signup_id = ?`, su.ID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM signups WHERE id = ?`, su.ID); err != nil {
 			return Internal(err)
 		}
