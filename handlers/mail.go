@@ -192,3 +192,6 @@ func (s *Server) defaultMailFrom() string {
 	}
 	return "torg <noreply@" + host + ">"
 }
+
+// Mailer is the outbox's sender, nil when mail is off; tests drive it.
+func (s *Server) Mailer() *mail.Sender { return s.mailer }

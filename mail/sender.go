@@ -147,16 +147,21 @@ func (s *Sender) deliver(ctx context.Context, m *db.OutboxMail) error {
 		return s.Store.FailMail(ctx, m.ID, err.Error())
 	}
 	err = s.Transport.Send(ctx, fmt.Sprintf("%d-%s", m.ID, m.Kind), msg)
+	// What happened is recorded even when a shutdown began meanwhile: a
+	// message sent and not marked would go out again after its lease.
+	stopping := ctx.Err() != nil
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	switch {
 	case err == nil:
 		log.Info("mail sent")
 		return s.Store.MarkMailSent(ctx, m.ID)
-	case ctx.Err() != nil:
-		// Shutting down: the lease runs out and the next sender tries.
-		return nil
 	case IsPermanent(err):
 		log.Warn("mail refused", "err", err)
 		return s.Store.FailMail(ctx, m.ID, oneLine(err.Error()))
+	case stopping:
+		// Cut off by a shutdown: due again at once, for the next sender.
+		return s.Store.RetryMail(ctx, m.ID, oneLine(err.Error()), s.Store.Now())
 	case m.Attempts >= s.MaxAttempts:
 		log.Warn("mail given up", "err", err)
 		return s.Store.FailMail(ctx, m.ID, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, oneLine(err.Error())))
