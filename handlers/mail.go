@@ -78,16 +78,16 @@ func (s *Server) RenderMail(ctx context.Context, m *db.OutboxMail) (*mail.Conten
 		confirmed := su.Status == db.StatusConfirmed && !e.Cancelled()
 		if confirmed && m.Kind != db.MailEventCancelled && su.CheckInCode != "" {
 			msg.Facts = append(msg.Facts, views.MailFact{Label: l.T("mail.fact.checkin_code"), Value: su.CheckInCode})
-			msg.Lines = append(msg.Lines, l.T("mail.checkin_hint"))
+			msg.Notes = append(msg.Notes, l.T("mail.checkin_hint"))
 		}
 		msg.Action = &views.MailLink{Label: l.T("mail.signup.manage"), URL: base + "/signups/" + su.Token}
-		msg.Lines = append(msg.Lines, l.T("mail.signup.keep_link"))
+		msg.Notes = append(msg.Notes, l.T("mail.signup.keep_link"))
 		switch m.Kind {
 		case db.MailSignupConfirmed, db.MailSignupPromoted, db.MailEventChanged:
 			if confirmed {
 				attach = append(attach, mail.Attachment{Name: e.Slug + ".ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH",
 					Data: s.eventICS(l, site, base, e)})
-				msg.Lines = append(msg.Lines, l.T("mail.ics_hint"))
+				msg.Notes = append(msg.Notes, l.T("mail.ics_hint"))
 			}
 		}
 
@@ -107,7 +107,7 @@ func (s *Server) RenderMail(ctx context.Context, m *db.OutboxMail) (*mail.Conten
 			msg.Links = []views.MailLink{{Label: l.T("mail.idea.public_link"), URL: base + "/ideas/" + strconv.FormatInt(idea.ID, 10)}}
 		}
 		msg.Action = &views.MailLink{Label: l.T("mail.idea.manage"), URL: base + "/ideas/manage/" + idea.Token}
-		msg.Lines = append(msg.Lines, l.T("mail.idea.keep_link"))
+		msg.Notes = append(msg.Notes, l.T("mail.idea.keep_link"))
 
 	case db.MailInterestAsked, db.MailInterestOwner, db.MailInterestAsker:
 		idea, err := s.store.IdeaByID(ctx, m.IdeaID)

@@ -568,3 +568,102 @@ func TestMailFolderFallback(t *testing.T) {
 		t.Errorf("outbox %s", list[0].Status)
 	}
 }
+
+// rendered renders every queued message, oldest first, as kind → text.
+func (h *mailHub) rendered(t *testing.T) map[string][]string {
+	t.Helper()
+	list, err := h.Store.ListMail(context.Background(), db.MailFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for i := len(list) - 1; i >= 0; i-- {
+		c, err := h.Server.RenderMail(context.Background(), list[i])
+		if err != nil {
+			t.Fatalf("%s: %v", list[i].Kind, err)
+		}
+		out[list[i].Kind+" "+list[i].To] = append(out[list[i].Kind+" "+list[i].To], c.Subject+"\n"+c.Text)
+	}
+	return out
+}
+
+func TestMailIdeasAndConnections(t *testing.T) {
+	ctx := context.Background()
+	h := newMailHub(t, handlers.Config{MailDir: t.TempDir()})
+	idea, err := h.Store.CreateIdea(ctx, db.NewIdea{Title: "Felles lager", Summary: "Et lager.", Company: "Elverum Rør AS",
+		OrgNumber: "974760673", ContactName: "Kari", Email: "kari@example.no", Phone: "+47 900 00 000", Sector: "preparedness"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.SetIdeaStatus(ctx, idea.ID, db.IdeaPublished, ""); err != nil {
+		t.Fatal(err)
+	}
+	req, err := h.Store.AskToConnect(ctx, idea.ID, db.NewInterest{Company: "Sykehuset", ContactName: "Ola",
+		Email: "ola@example.no", Message: "Vi vil teste.", Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := h.rendered(t)
+	asked := before["interest.asked kari@example.no"][0]
+	if strings.Contains(asked, "ola@example.no") {
+		t.Errorf("the owner learns the requester's address before accepting:\n%s", asked)
+	}
+	for _, want := range []string{"Sykehuset", "Ola", "Vi vil teste.", "https://torg.example.no/ideas/manage/" + idea.Token} {
+		if !strings.Contains(asked, want) {
+			t.Errorf("the request message lacks %q:\n%s", want, asked)
+		}
+	}
+	if !strings.Contains(before["idea.received kari@example.no"][0], "https://torg.example.no/ideas/manage/"+idea.Token) {
+		t.Errorf("received without the private link:\n%s", before["idea.received kari@example.no"][0])
+	}
+	if !strings.Contains(before["idea.published kari@example.no"][0], "https://torg.example.no/ideas/"+fmt.Sprint(idea.ID)) {
+		t.Errorf("published without the public link:\n%s", before["idea.published kari@example.no"][0])
+	}
+
+	if err := h.Store.DecideInterest(ctx, idea.Token, req.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	after := h.rendered(t)
+	owner, asker := after["interest.accepted kari@example.no"], after["interest.accepted_to ola@example.no"]
+	if len(owner) != 1 || !strings.Contains(owner[0], "ola@example.no") {
+		t.Errorf("the owner's acceptance lacks the requester's address: %q", owner)
+	}
+	if len(asker) != 1 || !strings.Contains(asker[0], "kari@example.no") || !strings.Contains(asker[0], "+47 900 00 000") ||
+		!strings.Contains(asker[0], "accepted your request") || !strings.Contains(asker[0], "https://torg.example.no/ideas/requests/"+req.Token) {
+		t.Errorf("the requester's acceptance (in English): %q", asker)
+	}
+
+	rejected, err := h.Store.CreateIdea(ctx, db.NewIdea{Title: "Avvist", Summary: "X.", Company: "Y AS",
+		OrgNumber: "974760673", ContactName: "Per", Email: "per@example.no", Sector: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.SetIdeaStatus(ctx, rejected.ID, db.IdeaRejected, "Utenfor <formålet>"); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.rendered(t)["idea.rejected per@example.no"]; len(got) != 1 || !strings.Contains(got[0], "Utenfor <formålet>") {
+		t.Errorf("rejected without the reason: %q", got)
+	}
+}
+
+func TestMailEventChanged(t *testing.T) {
+	ctx := context.Background()
+	h := newMailHub(t, handlers.Config{MailDir: t.TempDir()})
+	if _, err := h.Store.CreateSignup(ctx, h.Event.Slug, db.NewSignup{Name: "Kari", Email: "kari@example.no", Seats: 1}); err != nil {
+		t.Fatal(err)
+	}
+	place := "Rådhuset"
+	starts := h.Event.StartsAt.Add(24 * time.Hour)
+	if _, err := h.Store.UpdateEvent(ctx, h.Event.Slug, db.EventChanges{Place: &place, StartsAt: &starts}); err != nil {
+		t.Fatal(err)
+	}
+	got := h.rendered(t)["event.changed kari@example.no"]
+	if len(got) != 1 {
+		t.Fatalf("changed: %q", got)
+	}
+	for _, want := range []string{"Tidligere sted: Terningen <Arena>", "Hvor: Rådhuset", "Tidligere tid: ", "Innsjekkingskode: "} {
+		if !strings.Contains(got[0], want) {
+			t.Errorf("the change message lacks %q:\n%s", want, got[0])
+		}
+	}
+}

@@ -19,6 +19,7 @@ type Mail struct {
 	Facts    []MailFact // what the message is about: label and value
 	Action   *MailLink  // the one thing to do, as a button
 	Links    []MailLink // further links
+	Notes    []string   // hints after the link: the check-in code, the attachment, keep the link
 	Footer   string     // why the person gets this
 }
 
