@@ -104,3 +104,26 @@ func TestDuplicateSignupMailsTheLink(t *testing.T) {
 		t.Fatalf("outbox %+v", list)
 	}
 }
+
+// An event's edit page sets how long before it its people are reminded.
+func TestAdminEventRemindHours(t *testing.T) {
+	h := newAdminHub(t)
+	admin := signedIn(t, h, db.RoleAdmin)
+	slug := h.Event.Slug
+	page := admin.get(t, "/admin/events/"+slug)
+	assertContains(t, page, `name="remind_hours"`, `value="24"`, "Påminnelse, antall timer før")
+	f := url.Values{"title": {"Frokostmøte"}, "starts": {inOslo(h.Event.StartsAt)}, "ends": {inOslo(h.Event.EndsAt)},
+		"place": {"Terningen Arena"}, "capacity": {"10"}, "kind": {"breakfast"}, "description": {""}, "remind_hours": {"400"}}
+	r := admin.post(t, "/admin/events/"+slug, f)
+	assertStatus(t, r, http.StatusUnprocessableEntity)
+	assertContains(t, r, "Påminnelsen sendes fra 0 til 336 timer", `value="400"`)
+	assertInvalid(t, r.Body, "remind_hours")
+	f.Set("remind_hours", "2")
+	assertStatus(t, admin.post(t, "/admin/events/"+slug, f), http.StatusSeeOther)
+	if e, _ := h.Store.EventBySlug(context.Background(), slug); e.RemindHours != 2 {
+		t.Errorf("remind hours %d", e.RemindHours)
+	}
+	if e := lastAudit(t, h, "event.update", slug); e.Before != `{"remind_hours":24}` || e.After != `{"remind_hours":2}` {
+		t.Errorf("audit %s → %s", e.Before, e.After)
+	}
+}
