@@ -534,6 +534,10 @@ func (s *Store) DuplicateEvent(ctx context.Context, slug string, startsAt time.T
 		if id, copySlug, err = s.insertEvent(ctx, tx, in); err != nil {
 			return err
 		}
+		// The copy reminds its people as the original does.
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET remind_hours = ? WHERE id = ?`, e.RemindHours, id); err != nil {
+			return Internal(err)
+		}
 		after := eventRecord(in)
 		after["from"] = slug
 		return s.audit(ctx, tx, "event.duplicate", copySlug, nil, after)
