@@ -388,7 +388,7 @@ func TestMailPermanentFailureIsRecorded(t *testing.T) {
 	srv := newSMTPServer(t)
 	srv.setFail(func(stage string) error {
 		if stage == "rcpt" {
-			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user here"}
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<KARI@example.no>: no such user here"}
 		}
 		return nil
 	})
@@ -402,6 +402,9 @@ func TestMailPermanentFailureIsRecorded(t *testing.T) {
 	if list[0].Status != db.MailFailed || list[0].Attempts != 1 || !strings.Contains(list[0].LastError, "550") ||
 		!strings.Contains(list[0].LastError, "no such user here") {
 		t.Fatalf("outbox %+v", list[0])
+	}
+	if strings.Contains(strings.ToLower(list[0].LastError), "kari@example.no") {
+		t.Errorf("the reason names the recipient: %q", list[0].LastError)
 	}
 }
 

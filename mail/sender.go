@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
+	"regexp"
 	"strings"
 	"time"
 
@@ -143,8 +144,9 @@ func (s *Sender) deliver(ctx context.Context, m *db.OutboxMail) error {
 	}
 	msg, err := s.Build(m, content)
 	if err != nil {
-		log.Warn("mail not sent", "reason", err)
-		return s.Store.FailMail(ctx, m.ID, err.Error())
+		reason := oneLine(withoutAddress(err.Error(), m.To))
+		log.Warn("mail not sent", "reason", reason)
+		return s.Store.FailMail(ctx, m.ID, reason)
 	}
 	err = s.Transport.Send(ctx, fmt.Sprintf("%d-%s", m.ID, m.Kind), msg)
 	// What happened is recorded even when a shutdown began meanwhile: a
@@ -152,24 +154,36 @@ func (s *Sender) deliver(ctx context.Context, m *db.OutboxMail) error {
 	stopping := ctx.Err() != nil
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	switch {
-	case err == nil:
+	if err == nil {
 		log.Info("mail sent")
 		return s.Store.MarkMailSent(ctx, m.ID)
+	}
+	reason := oneLine(withoutAddress(err.Error(), m.To))
+	switch {
 	case IsPermanent(err):
-		log.Warn("mail refused", "err", err)
-		return s.Store.FailMail(ctx, m.ID, oneLine(err.Error()))
+		log.Warn("mail refused", "reason", reason)
+		return s.Store.FailMail(ctx, m.ID, reason)
 	case stopping:
 		// Cut off by a shutdown: due again at once, for the next sender.
-		return s.Store.RetryMail(ctx, m.ID, oneLine(err.Error()), s.Store.Now())
+		return s.Store.RetryMail(ctx, m.ID, reason, s.Store.Now())
 	case m.Attempts >= s.MaxAttempts:
-		log.Warn("mail given up", "err", err)
-		return s.Store.FailMail(ctx, m.ID, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, oneLine(err.Error())))
+		log.Warn("mail given up", "reason", reason)
+		return s.Store.FailMail(ctx, m.ID, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason))
 	default:
 		next := s.Store.Now().Add(s.Backoff(m.Attempts))
-		log.Info("mail put off", "err", err, "next", next)
-		return s.Store.RetryMail(ctx, m.ID, oneLine(err.Error()), next)
+		log.Info("mail put off", "reason", reason, "next", next)
+		return s.Store.RetryMail(ctx, m.ID, reason, next)
 	}
+}
+
+// withoutAddress takes the recipient's address out of a server's answer
+// (go-mail and most servers name it), so that neither the log nor
+// /admin/mail shows whom a message was for.
+func withoutAddress(reason, addr string) string {
+	if addr == "" {
+		return reason
+	}
+	return regexp.MustCompile(`(?i)`+regexp.QuoteMeta(addr)).ReplaceAllString(reason, "(recipient)")
 }
 
 // Build makes the message: headers through go-mail (addresses parsed,
