@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"time"
@@ -183,14 +184,15 @@ func (s *Server) eventICS(l views.Localizer, site views.Site, base string, e *db
 	return []byte(cal.Serialize(ics.WithNewLine("\r\n")))
 }
 
-// mailFrom is the sender address when TORG_MAIL_FROM is not set: the
-// site's name at the public host.
+// defaultMailFrom is the sender when TORG_MAIL_FROM is not set: the
+// site's name, noreply at the public host.
 func (s *Server) defaultMailFrom() string {
 	host := "localhost"
 	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	return "torg <noreply@" + host + ">"
+	name := s.site(nil, s.views.Catalog.Localizer("nb")).Name
+	return (&netmail.Address{Name: name, Address: "noreply@" + host}).String()
 }
 
 // Mailer is the outbox's sender, nil when mail is off; tests drive it.

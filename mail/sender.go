@@ -155,7 +155,7 @@ func (s *Sender) deliver(ctx context.Context, m *db.OutboxMail) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err == nil {
-		log.Info("mail sent")
+		log.Info("mail handed over", "via", s.Transport.String())
 		return s.Store.MarkMailSent(ctx, m.ID)
 	}
 	reason := oneLine(withoutAddress(err.Error(), m.To))
