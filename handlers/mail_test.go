@@ -670,3 +670,96 @@ func TestMailEventChanged(t *testing.T) {
 		}
 	}
 }
+
+// Every kind of message, with a user value holding markup in every field
+// that reaches it: the HTML part escapes each, the text part keeps it as
+// typed, and the subject stays one line.
+func TestMailEveryKindEscapes(t *testing.T) {
+	ctx := context.Background()
+	h := newMailHub(t, handlers.Config{MailDir: t.TempDir()})
+	const x = `<x a="1">&`
+	e, err := h.Store.CreateEvent(ctx, db.NewEvent{Title: "Møte " + x, Place: "Sted " + x, StartsAt: time.Now().Add(72 * time.Hour).Truncate(time.Minute), Capacity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := h.Store.CreateSignup(ctx, e.Slug, db.NewSignup{Name: "Kari " + x, Email: "kari@example.no", Seats: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.CreateSignup(ctx, e.Slug, db.NewSignup{Name: "Ola " + x, Email: "ola@example.no", Seats: 1, Lang: "en"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.MailManageLink(ctx, e.Slug, "kari@example.no"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.CancelSignup(ctx, first.Token, db.ActorResident); err != nil { // Ola moves up
+		t.Fatal(err)
+	}
+	place := "Nytt sted " + x
+	if _, err := h.Store.UpdateEvent(ctx, e.Slug, db.EventChanges{Place: &place}); err != nil {
+		t.Fatal(err)
+	}
+	h.Store.Now = func() time.Time { return e.StartsAt.Add(-time.Hour) }
+	if _, err := h.Store.EnqueueReminders(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.Store.Now = time.Now
+	if err := h.Store.SetEventStatus(ctx, e.Slug, db.EventCancelled); err != nil {
+		t.Fatal(err)
+	}
+	idea, err := h.Store.CreateIdea(ctx, db.NewIdea{Title: "Idé " + x, Summary: "S " + x, Company: "Firma " + x,
+		OrgNumber: "974760673", ContactName: "Per " + x, Email: "per@example.no", Phone: "+47 900 00 000", Sector: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.SetIdeaStatus(ctx, idea.ID, db.IdeaPublished, ""); err != nil {
+		t.Fatal(err)
+	}
+	req, err := h.Store.AskToConnect(ctx, idea.ID, db.NewInterest{Company: "Spør " + x, ContactName: "Liv " + x, Email: "liv@example.no", Message: "Hei " + x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.DecideInterest(ctx, idea.Token, req.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	other, err := h.Store.CreateIdea(ctx, db.NewIdea{Title: "Nei " + x, Summary: "S", Company: "F", OrgNumber: "974760673",
+		ContactName: "Per", Email: "per@example.no", Sector: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.SetIdeaStatus(ctx, other.ID, db.IdeaRejected, "Fordi "+x); err != nil {
+		t.Fatal(err)
+	}
+
+	list, err := h.Store.ListMail(ctx, db.MailFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, m := range list {
+		c, err := h.Server.RenderMail(ctx, m)
+		if err != nil {
+			t.Fatalf("%s: %v", m.Kind, err)
+		}
+		kinds[m.Kind] = true
+		if strings.Contains(c.HTML, "<x") {
+			t.Errorf("%s: the HTML part holds a user's markup:\n%s", m.Kind, c.HTML)
+		}
+		if !strings.Contains(c.HTML, "&lt;x a=&#34;1&#34;&gt;&amp;") {
+			t.Errorf("%s: the HTML part lacks the escaped value:\n%s", m.Kind, c.HTML)
+		}
+		if !strings.Contains(c.Text, x) {
+			t.Errorf("%s: the text part lacks the value as typed:\n%s", m.Kind, c.Text)
+		}
+		if strings.ContainsAny(c.Subject, "\r\n") || c.Subject == "" {
+			t.Errorf("%s: subject %q", m.Kind, c.Subject)
+		}
+	}
+	for _, k := range []string{db.MailSignupConfirmed, db.MailSignupWaiting, db.MailSignupPromoted, db.MailSignupLink,
+		db.MailSignupReminder, db.MailEventChanged, db.MailEventCancelled, db.MailIdeaReceived, db.MailIdeaPublished,
+		db.MailIdeaRejected, db.MailInterestAsked, db.MailInterestOwner, db.MailInterestAsker} {
+		if !kinds[k] {
+			t.Errorf("no %s message was made", k)
+		}
+	}
+}
