@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -129,5 +130,13 @@ func (s *Store) SeedDemo(ctx context.Context) (bool, error) {
 			}
 		}
 	}
-	return true, nil
+	// The demo's people are made up and nothing happened to them: the
+	// messages their seeding queued are dropped (the database was empty,
+	// so there is no other mail).
+	return true, s.inPrivateWrite(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mail_outbox`); err != nil {
+			return Internal(err)
+		}
+		return nil
+	})
 }

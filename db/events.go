@@ -43,6 +43,9 @@ type Event struct {
 	EndsAt      time.Time
 	Capacity    int
 	Status      string
+	// RemindHours is how long before the start its people get a reminder
+	// by e-mail; 0: none.
+	RemindHours int
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
@@ -74,6 +77,9 @@ type NewEvent struct {
 	EndsAt      time.Time // zero: two hours after the start
 	Capacity    int
 	Status      string // zero: published
+	// RemindHours: how long before the start people are reminded; set by
+	// UpdateEvent only (a new event has DefaultRemindHours).
+	RemindHours int
 }
 
 // DefaultCapacity is the size of the room when the organiser names none.
@@ -136,6 +142,9 @@ func checkEvent(in NewEvent) (NewEvent, error) {
 	}
 	if in.EndsAt.Before(in.StartsAt) {
 		return in, invalidField("ends", "event.ends_before_start", "the event ends before it starts")
+	}
+	if in.RemindHours < 0 || in.RemindHours > 24*14 {
+		return in, invalidField("remind_hours", "event.remind_hours_range", "a reminder goes 0 to %d hours before (got %d)", 24*14, in.RemindHours)
 	}
 	if in.Capacity < 0 {
 		return in, invalidField("capacity", "event.capacity_negative", "capacity is a number of seats, 0 or more (got %d)", in.Capacity)
@@ -214,7 +223,7 @@ func Slugify(title string) string {
 }
 
 const eventColumns = `e.id, e.slug, e.title, e.description, e.kind, e.place, e.starts_at, e.ends_at,
-	e.capacity, e.status, e.created_at, e.updated_at, e.seats_taken, e.waiting`
+	e.capacity, e.status, e.created_at, e.updated_at, e.seats_taken, e.waiting, e.remind_hours`
 
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -225,7 +234,7 @@ func scanEvent(row interface{ Scan(...any) error }) (*Event, error) {
 	var e Event
 	var starts, ends, created, updated int64
 	if err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.Kind, &e.Place, &starts, &ends,
-		&e.Capacity, &e.Status, &created, &updated, &e.SeatsTaken, &e.Waiting); err != nil {
+		&e.Capacity, &e.Status, &created, &updated, &e.SeatsTaken, &e.Waiting, &e.RemindHours); err != nil {
 		return nil, err
 	}
 	e.StartsAt, e.EndsAt = time.Unix(starts, 0), time.Unix(ends, 0)
@@ -370,6 +379,9 @@ type EventChanges struct {
 	StartsAt    *time.Time
 	EndsAt      *time.Time // nil with a new StartsAt: the event keeps its length
 	Capacity    *int
+	// RemindHours: how long before the start people are reminded by
+	// e-mail; 0: no reminder.
+	RemindHours *int
 }
 
 // UpdateEvent changes an event's fields. The rules are those of a new
@@ -388,7 +400,7 @@ func (s *Store) UpdateEvent(ctx context.Context, slug string, ch EventChanges) (
 		}
 		id = e.ID
 		in := NewEvent{Title: e.Title, Description: e.Description, Kind: e.Kind, Place: e.Place,
-			StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: e.Capacity, Status: e.Status}
+			StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: e.Capacity, Status: e.Status, RemindHours: e.RemindHours}
 		set := func(field *string, v *string) {
 			if v != nil {
 				*field = *v
@@ -409,6 +421,9 @@ func (s *Store) UpdateEvent(ctx context.Context, slug string, ch EventChanges) (
 		}
 		if ch.Capacity != nil {
 			in.Capacity = *ch.Capacity
+		}
+		if ch.RemindHours != nil {
+			in.RemindHours = *ch.RemindHours
 		}
 		if in, err = checkEvent(in); err != nil {
 			return err
@@ -432,10 +447,23 @@ func (s *Store) UpdateEvent(ctx context.Context, slug string, ch EventChanges) (
 		if err := s.audit(ctx, tx, "event.update", slug, before, after); err != nil {
 			return err
 		}
-		// Issue 10: when the time or place of a published event with live
-		// signups changes, the people signed up are to be told by e-mail;
-		// queue that mail here, in this transaction (an outbox row), so
-		// it goes out exactly when the change is committed.
+		// The people signed up to a published event are told when its time
+		// or place changes, by mail queued in this transaction: it goes out
+		// exactly when the change is committed. The old time and place go
+		// with it, for the message to say what changed.
+		moved := in.StartsAt.Unix() != e.StartsAt.Unix() || in.EndsAt.Unix() != e.EndsAt.Unix() || in.Place != e.Place
+		if moved && e.Status == EventPublished {
+			if err := s.mailSignupsOf(ctx, tx, MailEventChanged, e.ID, map[string]string{
+				"old_starts": itoa(e.StartsAt.Unix()), "old_ends": itoa(e.EndsAt.Unix()), "old_place": e.Place,
+			}); err != nil {
+				return err
+			}
+		}
+		if in.RemindHours != e.RemindHours {
+			if _, err := tx.ExecContext(ctx, `UPDATE events SET remind_hours = ? WHERE id = ?`, in.RemindHours, e.ID); err != nil {
+				return Internal(err)
+			}
+		}
 		if in.Capacity > e.Capacity {
 			return s.promoteWaiting(ctx, tx, e.ID, ReasonCapacity, ActorFrom(ctx))
 		}
@@ -463,6 +491,7 @@ func eventChanges(e *Event, in NewEvent) (before, after map[string]any) {
 	diff("starts", auditTime(e.StartsAt), auditTime(in.StartsAt))
 	diff("ends", auditTime(e.EndsAt), auditTime(in.EndsAt))
 	diff("capacity", e.Capacity, in.Capacity)
+	diff("remind_hours", e.RemindHours, in.RemindHours)
 	return before, after
 }
 
@@ -504,6 +533,10 @@ func (s *Store) DuplicateEvent(ctx context.Context, slug string, startsAt time.T
 		var copySlug string
 		if id, copySlug, err = s.insertEvent(ctx, tx, in); err != nil {
 			return err
+		}
+		// The copy reminds its people as the original does.
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET remind_hours = ? WHERE id = ?`, e.RemindHours, id); err != nil {
+			return Internal(err)
 		}
 		after := eventRecord(in)
 		after["from"] = slug
@@ -567,6 +600,9 @@ func (s *Store) SetEventStatus(ctx context.Context, slug, status string) error {
 		}
 		if status == EventCancelled {
 			if _, err := s.hideItems(ctx, tx, `kind = 'signup' AND event_id = ?`, e.ID); err != nil {
+				return err
+			}
+			if err := s.mailSignupsOf(ctx, tx, MailEventCancelled, e.ID, nil); err != nil {
 				return err
 			}
 		}

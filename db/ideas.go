@@ -215,9 +215,11 @@ func (s *Store) CreateIdea(ctx context.Context, in NewIdea) (*Idea, error) {
 			return Internal(err)
 		}
 		if atOnce == "yes" {
+			// The "published" message carries the private link too: one
+			// message, not two in the same second.
 			return s.moveIdea(ctx, tx, id, IdeaPublished, "")
 		}
-		return nil
+		return s.enqueueMail(ctx, tx, OutboxMail{Kind: MailIdeaReceived, To: in.Email, Lang: in.Lang, IdeaID: id})
 	})
 	if err != nil {
 		return nil, err
@@ -331,8 +333,18 @@ func (s *Store) moveIdea(ctx context.Context, tx *sql.Tx, id int64, to, reason s
 	}
 	switch {
 	case to == IdeaPublished:
+		if err := s.enqueueMail(ctx, tx, OutboxMail{Kind: MailIdeaPublished, To: idea.Email, Lang: idea.Lang, IdeaID: id}); err != nil {
+			return err
+		}
 		return s.addActivity(ctx, tx, Activity{Kind: ActivityIdea, IdeaID: id, Text: idea.Title, ActorOrg: idea.shownCompany()})
-	case to == IdeaRejected || to == IdeaWithdrawn:
+	case to == IdeaRejected:
+		if err := s.enqueueMail(ctx, tx, OutboxMail{Kind: MailIdeaRejected, To: idea.Email, Lang: idea.Lang, IdeaID: id,
+			Data: map[string]string{"reason": reason}}); err != nil {
+			return err
+		}
+		_, err := s.hideItems(ctx, tx, `idea_id = ?`, id)
+		return err
+	case to == IdeaWithdrawn:
 		_, err := s.hideItems(ctx, tx, `idea_id = ?`, id)
 		return err
 	}

@@ -171,7 +171,8 @@ func (s *Store) AskToConnect(ctx context.Context, ideaID int64, in NewInterest) 
 	}
 	token := NewToken()
 	err = s.inWrite(ctx, func(tx *sql.Tx) error {
-		if _, err := s.openIdea(ctx, tx, ideaID); err != nil {
+		idea, err := s.openIdea(ctx, tx, ideaID)
+		if err != nil {
 			return err
 		}
 		var dup int
@@ -183,13 +184,20 @@ func (s *Store) AskToConnect(ctx context.Context, ideaID int64, in NewInterest) 
 			return Conflictf("interest.duplicate", "%s has asked already", in.Email)
 		}
 		now := s.Now().Unix()
-		_, err = tx.ExecContext(ctx, `INSERT INTO idea_interests (idea_id, token, company, contact_name, email, message,
+		res, err := tx.ExecContext(ctx, `INSERT INTO idea_interests (idea_id, token, company, contact_name, email, message,
 			show_company, status, lang, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
 			ideaID, token, in.Company, in.ContactName, in.Email, in.Message, in.ShowCompany, in.Lang, now)
 		if err != nil {
 			return Internal(err)
 		}
-		return nil
+		interestID, err := res.LastInsertId()
+		if err != nil {
+			return Internal(err)
+		}
+		// The owner hears who asks, in the owner's language; the
+		// requester's address stays out of it until the owner accepts.
+		return s.enqueueMail(ctx, tx, OutboxMail{Kind: MailInterestAsked, To: idea.Email, Lang: idea.Lang,
+			IdeaID: idea.ID, InterestID: interestID})
 	})
 	if err != nil {
 		return nil, err
@@ -318,6 +326,15 @@ func (s *Store) DecideInterest(ctx context.Context, ownerToken string, interestI
 		}
 		if !accept {
 			return nil
+		}
+		// Both sides get the other's contact details, now and only now.
+		if err := s.enqueueMail(ctx, tx, OutboxMail{Kind: MailInterestOwner, To: idea.Email, Lang: idea.Lang,
+			IdeaID: idea.ID, InterestID: in.ID}); err != nil {
+			return err
+		}
+		if err := s.enqueueMail(ctx, tx, OutboxMail{Kind: MailInterestAsker, To: in.Email, Lang: in.Lang,
+			IdeaID: idea.ID, InterestID: in.ID}); err != nil {
+			return err
 		}
 		var requester string
 		if in.ShowCompany {

@@ -197,6 +197,9 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		if err := s.recordHistory(ctx, tx, id, "", status, ReasonSignup, ActorResident); err != nil {
 			return err
 		}
+		if err := s.mailNewSignup(ctx, tx, token); err != nil {
+			return err
+		}
 		name, org := ShownAs(in.ShowName, in.Name, in.Organization)
 		return s.addActivity(ctx, tx, Activity{
 			Kind: ActivitySignup, EventID: e.ID, SignupID: id, ActorName: name, ActorOrg: org,
@@ -370,8 +373,28 @@ func (s *Store) promoteWaiting(ctx context.Context, tx *sql.Tx, eventID int64, r
 		if err := s.recordHistory(ctx, tx, w.id, StatusWaiting, StatusConfirmed, reason, actor); err != nil {
 			return err
 		}
+		promoted, err := s.querySignups(ctx, tx, `s.id = ?`, w.id)
+		if err != nil {
+			return err
+		}
+		if err := s.mailSignup(ctx, tx, MailSignupPromoted, promoted[0], nil); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// mailNewSignup queues the answer to a new signup: confirmed, or on the
+// waiting list with its place in line as it is now.
+func (s *Store) mailNewSignup(ctx context.Context, tx *sql.Tx, token string) error {
+	su, err := s.signupBy(ctx, tx, token)
+	if err != nil {
+		return err
+	}
+	if su.Status == StatusWaiting {
+		return s.mailSignup(ctx, tx, MailSignupWaiting, su, map[string]string{"place": itoa(int64(su.WaitingPosition))})
+	}
+	return s.mailSignup(ctx, tx, MailSignupConfirmed, su, nil)
 }
 
 // HistoryEntry is one recorded change of a signup's status.

@@ -33,6 +33,7 @@ var adminNav = []struct {
 	{"/admin/settings", "admin.nav.settings", adminsOnly},
 	{"/admin/users", "admin.nav.users", adminsOnly},
 	{"/admin/audit", "admin.nav.audit", adminsOnly},
+	{"/admin/mail", "admin.nav.mail", adminsOnly},
 }
 
 // adminRoutes registers the back office's routes. Every route under /admin

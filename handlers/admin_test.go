@@ -241,7 +241,7 @@ func TestAdminRoutesRefuseAnonymousAndWrongRoles(t *testing.T) {
 func TestAdminNavMatchesRoles(t *testing.T) {
 	h := newAdminHub(t)
 	want := map[string][]string{
-		db.RoleAdmin:     {"/admin", "/admin/events", "/admin/ideas", "/admin/feed", "/admin/kpis", "/admin/settings", "/admin/users", "/admin/audit"},
+		db.RoleAdmin:     {"/admin", "/admin/events", "/admin/ideas", "/admin/feed", "/admin/kpis", "/admin/settings", "/admin/users", "/admin/audit", "/admin/mail"},
 		db.RoleModerator: {"/admin", "/admin/ideas", "/admin/feed", "/admin/kpis"},
 		db.RoleHost:      {"/admin", "/admin/events"},
 	}

@@ -73,9 +73,15 @@ func (s *Server) listAdminEvents(c echo.Context) error {
 // `torg event add`, the description, and on a new event whether to
 // publish it at once.
 var (
-	newEventFields  = []string{"title", "starts", "ends", "place", "capacity", "kind", "description", "publish"}
-	editEventFields = newEventFields[:len(newEventFields)-1]
+	newEventFields = []string{"title", "starts", "ends", "place", "capacity", "kind", "description", "publish"}
+	// An event's edit form has, instead of publish, when its people are
+	// reminded by e-mail (a new event reminds them 24 hours before).
+	editEventFields = append(slices.Clone(newEventFields[:len(newEventFields)-1]), "remind_hours")
 )
+
+// maxRemindHours is the longest a reminder may go before an event (two
+// weeks), as db.checkEvent has it.
+const maxRemindHours = 24 * 14
 
 // maxCapacity guards against a typo (50000 for 50); no room in town is
 // larger.
@@ -123,6 +129,7 @@ func editEventForm(e *db.Event) *views.Form {
 		Values: map[string]string{
 			"title": e.Title, "starts": formTime(e.StartsAt), "ends": formTime(e.EndsAt), "place": e.Place,
 			"capacity": strconv.Itoa(e.Capacity), "kind": e.Kind, "description": e.Description,
+			"remind_hours": strconv.Itoa(e.RemindHours),
 		},
 		Errors: map[string]string{}}
 }
@@ -278,10 +285,20 @@ func (s *Server) saveEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Left empty (a form from before the field existed): unchanged.
+	var remind *int
+	if v := f.Values["remind_hours"]; v != "" && f.Errors["remind_hours"] == "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > maxRemindHours {
+			f.Errors["remind_hours"] = l.T("event.remind_hours_range")
+			ok = false
+		} else {
+			remind = &n
+		}
+	}
 	if !ok {
 		return s.renderAdminEvent(c, http.StatusUnprocessableEntity, e, f, copyForm(e.Slug), "")
 	}
-	ch := db.EventChanges{}
+	ch := db.EventChanges{RemindHours: remind}
 	text := map[string]**string{"title": &ch.Title, "description": &ch.Description, "kind": &ch.Kind, "place": &ch.Place}
 	for name, field := range text {
 		v := f.Values[name]

@@ -1,10 +1,12 @@
 package handlers_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -84,6 +86,14 @@ func TestBrowserAxeAdmin(t *testing.T) {
 	}
 	h := newAdminHub(t)
 	mustOrganiser(t, h, "kari@example.no", db.RoleAdmin)
+	// The outbox page with a refused message and one waiting.
+	mustSignupAs(t, h, h.Event.Slug, "a@example.no", "Kari", 1, "")
+	mustSignupAs(t, h, h.Event.Slug, "b@example.no", "Ola", 1, "")
+	if m, err := h.Store.ClaimMail(context.Background(), time.Minute); err != nil || m == nil {
+		t.Fatal(m, err)
+	} else if err := h.Store.FailMail(context.Background(), m.ID, "550 5.1.1 <a@example.no>: Recipient address rejected: User unknown in virtual mailbox table"); err != nil {
+		t.Fatal(err)
+	}
 	b := newBrowser(t)
 	sizes := []struct {
 		name          string
@@ -145,7 +155,7 @@ func TestBrowserAxeAdmin(t *testing.T) {
 	b.load("sign in", chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)))
 	for _, sz := range sizes {
 		viewport(sz.width, sz.height, sz.mobile)
-		for _, page := range []string{"/admin", "/admin/users", "/admin/audit"} {
+		for _, page := range []string{"/admin", "/admin/users", "/admin/audit", "/admin/mail"} {
 			run(sz.name+page, sz.width, func() { b.navigate(h.URL + page) })
 		}
 	}

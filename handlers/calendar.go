@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/views"
 )
 
 const calendarType = "text/calendar; charset=utf-8"
@@ -40,7 +41,12 @@ func (s *Server) upcomingCalendar(c echo.Context) error {
 
 func (s *Server) newCalendar(c echo.Context) *ics.Calendar {
 	l := s.localizer(c)
-	site := s.site(c, l)
+	return s.newCalendarIn(l, s.site(c, l))
+}
+
+// newCalendarIn is an empty calendar in l's language, with or without a
+// request (an e-mail's attachment has none).
+func (s *Server) newCalendarIn(l views.Localizer, site views.Site) *ics.Calendar {
 	cal := ics.NewCalendar()
 	cal.SetMethod(ics.MethodPublish)
 	cal.SetProductId("-//torg//" + site.Name + "//" + l.Lang)
@@ -74,8 +80,11 @@ func addOsloTimezone(cal *ics.Calendar) {
 const icalLocal = "20060102T150405"
 
 func (s *Server) addCalendarEvent(c echo.Context, cal *ics.Calendar, e *db.Event) {
-	l := s.localizer(c)
-	base := s.baseURL(c)
+	s.addCalendarEventIn(s.localizer(c), s.baseURL(c), cal, e)
+}
+
+// addCalendarEventIn adds e to cal in l's language, with links from base.
+func (s *Server) addCalendarEventIn(l views.Localizer, base string, cal *ics.Calendar, e *db.Event) {
 	// The UID must never change for an event: its id and creation time.
 	ev := cal.AddEvent("event-" + strconv.FormatInt(e.ID, 10) + "-" + strconv.FormatInt(e.CreatedAt.Unix(), 36) + "@" + s.uidDomain())
 	ev.SetDtStampTime(e.UpdatedAt.UTC())

@@ -96,6 +96,7 @@ func (s *Server) routes() *echo.Echo {
 	adm.POST("/users/:id/enable", s.enableUser, adminsOnly...)
 	adm.POST("/users/:id/password", s.resetPassword, adminsOnly...)
 	adm.GET("/audit", s.showAudit, adminsOnly...)
+	adm.GET("/mail", s.showMail, adminsOnly...)
 
 	// The numbers: the exports for reports (the dashboard, /admin, shows
 	// the figures). The period's signups span the whole programme: admins

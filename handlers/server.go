@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/mail"
 	"github.com/torghub/torg/static"
 	"github.com/torghub/torg/views"
 )
@@ -22,6 +23,12 @@ type Config struct {
 	BaseURL string
 	// BodyLimit caps a request body; a larger one gets 413.
 	BodyLimit string
+	// SMTPURL is TORG_SMTP_URL (mail/transport.go NewSMTP); MailFrom is
+	// TORG_MAIL_FROM. Without an SMTP server, messages are written to
+	// MailDir as .eml files; with neither, the outbox waits unsent.
+	SMTPURL  string
+	MailFrom string
+	MailDir  string
 }
 
 // Server holds everything the handlers use. It is built once by New.
@@ -37,6 +44,7 @@ type Server struct {
 	filters *fragmentCache[filterKey]
 	valid   *formValidator
 	hub     *Hub
+	mailer  *mail.Sender // nil: no mail goes out (neither SMTPURL nor MailDir)
 	// adminAccess is the roles of each back-office route ("GET
 	// /admin/users"), as adminRoutes registered it; nil: admins only.
 	adminAccess map[string][]string
@@ -75,7 +83,41 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
 	s.echo = s.routes()
 	masker = newTokenMasker(s.echo.Routes())
+	if s.mailer, err = s.newMailer(); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// newMailer sets up the outbox's sender from the configuration; a wrong
+// TORG_SMTP_URL or TORG_MAIL_FROM stops the start.
+func (s *Server) newMailer() (*mail.Sender, error) {
+	var t mail.Transport
+	switch {
+	case s.cfg.SMTPURL != "":
+		smtp, err := mail.NewSMTP(s.cfg.SMTPURL)
+		if err != nil {
+			return nil, err
+		}
+		t = smtp
+	case s.cfg.MailDir != "":
+		t = &mail.Folder{Dir: s.cfg.MailDir, Log: s.log}
+	default:
+		return nil, nil
+	}
+	from := s.cfg.MailFrom
+	if from == "" {
+		from = s.defaultMailFrom()
+		s.log.Warn("TORG_MAIL_FROM is not set; mail is sent from " + from)
+	}
+	addr, err := mail.ParseFrom(from)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.BaseURL == "" {
+		s.log.Warn("TORG_BASE_URL is not set; links in e-mail point to " + demoBaseURL)
+	}
+	return mail.NewSender(s.store, s.RenderMail, t, addr, s.log), nil
 }
 
 // ServeHTTP makes the server an http.Handler.
@@ -93,14 +135,20 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 // reach cached pages and screens within about a second.
 const pollInterval = time.Second
 
-// Run watches the database for writes by other processes, erases
-// personal data past its time once a day (retention.go) and runs the
-// live feed's hub until ctx ends, then closes every screen's connection
-// with 1001 (going away).
+// Run watches the database for writes by other processes, sends the mail
+// outbox, erases personal data past its time once a day (retention.go)
+// and runs the live feed's hub until ctx ends, then closes every screen's
+// connection with 1001 (going away) and waits for the mail sender to
+// finish the message in hand.
 func (s *Server) Run(ctx context.Context) {
 	go s.store.Watch(ctx, pollInterval)
 	retentionDone := make(chan struct{})
 	go func() { s.runRetention(ctx, purgeEvery); close(retentionDone) }()
+	if s.mailer != nil {
+		done := make(chan struct{})
+		go func() { s.mailer.Run(ctx); close(done) }()
+		defer func() { <-done }() // a message in flight is marked before the store closes
+	}
 	s.hub.Run(ctx)
 	<-retentionDone
 }

@@ -14,7 +14,7 @@ import (
 // createSignup takes the signup form. Valid: 303 to the signup's own page
 // (htmx: HX-Redirect there). Invalid: 422 with the form again, what was typed
 // kept and every problem marked. Already signed up: 409, said politely,
-// without the other signup's link.
+// without the other signup's link, which goes to the address by e-mail.
 func (s *Server) createSignup(c echo.Context) error {
 	ctx := c.Request().Context()
 	slug := c.Param("slug")
@@ -33,6 +33,12 @@ func (s *Server) createSignup(c echo.Context) error {
 	switch db.ErrorCode(err) {
 	case "":
 	case db.ECONFLICT:
+		// The address's owner gets the link to the signup by e-mail;
+		// whoever typed the address learns what they learnt before, that
+		// it is signed up, and nothing more.
+		if merr := s.store.MailManageLink(ctx, slug, in.Email); merr != nil {
+			s.log.Warn("mail the manage link", "err", merr)
+		}
 		form.Errors["email"] = s.localizer(c).T(db.ErrorKey(err))
 		return s.renderSignupForm(c, http.StatusConflict, e, form)
 	case db.EINVALID:

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 	_ "time/tzdata" // Europe/Oslo on machines without zoneinfo
@@ -33,6 +34,11 @@ type Config struct {
 	BaseURL   string // TORG_BASE_URL
 	Demo      bool   // TORG_DEMO
 	LogFormat string // TORG_LOG_FORMAT: text or json
+	SMTPURL   string // TORG_SMTP_URL; none: mail is written to MailDir
+	MailFrom  string // TORG_MAIL_FROM
+	// MailDir is where mail goes without an SMTP server: "mail" beside
+	// the database unless set.
+	MailDir string
 }
 
 // Main is the running server: tests boot it the same way on ":0" with a
@@ -71,7 +77,12 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		}
 	}
-	m.Server, err = handlers.New(handlers.Config{BaseURL: m.Config.BaseURL}, store, m.Logger)
+	mailDir := m.Config.MailDir
+	if mailDir == "" {
+		mailDir = filepath.Join(filepath.Dir(m.Config.DB), "mail")
+	}
+	m.Server, err = handlers.New(handlers.Config{BaseURL: m.Config.BaseURL, SMTPURL: m.Config.SMTPURL,
+		MailFrom: m.Config.MailFrom, MailDir: mailDir}, store, m.Logger)
 	if err != nil {
 		return err
 	}

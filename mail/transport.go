@@ -1,0 +1,171 @@
+// Package mail delivers the store's outbox (db/mail.go): a background
+// Sender claims each due message, has it rendered, and hands it to a
+// Transport — SMTP through github.com/wneessen/go-mail, or, with no SMTP
+// server configured, .eml files in a folder for the demo and a newcomer
+// to open.
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// Transport hands one built message on. name is a short, stable name for
+// it (the outbox id), for file names and logs.
+type Transport interface {
+	Send(ctx context.Context, name string, msg *gomail.Msg) error
+	// String says where messages go, for the log (never a password).
+	String() string
+}
+
+// Permanent marks an error that sending again will not cure (a 5xx
+// answer, an address the server refuses): the message is marked failed.
+// Anything else is taken as temporary and retried.
+type Permanent struct{ Err error }
+
+func (p *Permanent) Error() string { return p.Err.Error() }
+func (p *Permanent) Unwrap() error { return p.Err }
+
+// IsPermanent reports whether err says the message will never go.
+func IsPermanent(err error) bool {
+	var p *Permanent
+	return errors.As(err, &p)
+}
+
+// smtpTimeout bounds each connection, so a server that stops answering
+// counts as a temporary failure rather than holding the sender.
+const smtpTimeout = 30 * time.Second
+
+// SMTP sends through an SMTP server, one connection per message (a town's
+// hub sends a few hundred a day).
+type SMTP struct {
+	host string
+	opts []gomail.Option
+	desc string
+}
+
+// NewSMTP reads TORG_SMTP_URL:
+//
+//	smtp://user:pass@host:587   STARTTLS, required (port 587 unless named)
+//	smtps://user:pass@host:465  TLS from the first byte (port 465 unless named)
+//	smtp://127.0.0.1:1025       a server on this machine: TLS if it offers it,
+//	                            no login (a local test server such as Mailpit)
+//
+// A user name and password log in (the strongest method the server
+// offers). Anything else in the address is refused, so a typo is found at
+// start and not at the first signup.
+func NewSMTP(rawURL string) (*SMTP, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("TORG_SMTP_URL: %w", err)
+	}
+	host := u.Hostname()
+	if host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return nil, fmt.Errorf("TORG_SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://…")
+	}
+	opts := []gomail.Option{gomail.WithTimeout(smtpTimeout)}
+	port := 587
+	switch u.Scheme {
+	case "smtp":
+		if isLoopback(host) {
+			opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+		} else {
+			opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+		}
+	case "smtps":
+		port = 465
+		opts = append(opts, gomail.WithSSL())
+	default:
+		return nil, fmt.Errorf("TORG_SMTP_URL: scheme %q is not smtp or smtps", u.Scheme)
+	}
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
+			return nil, fmt.Errorf("TORG_SMTP_URL: port %q", p)
+		}
+	}
+	opts = append(opts, gomail.WithPort(port))
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(u.User.Username()), gomail.WithPassword(pass))
+	}
+	if _, err := gomail.NewClient(host, opts...); err != nil {
+		return nil, fmt.Errorf("TORG_SMTP_URL: %w", err)
+	}
+	return &SMTP{host: host, opts: opts, desc: u.Scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))}, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (t *SMTP) String() string { return t.desc }
+
+// Send delivers msg. A 5xx answer is Permanent; a 4xx answer, a refused
+// connection or a timeout is temporary.
+func (t *SMTP) Send(ctx context.Context, _ string, msg *gomail.Msg) error {
+	client, err := gomail.NewClient(t.host, t.opts...)
+	if err != nil {
+		return err
+	}
+	err = client.DialAndSendWithContext(ctx, msg)
+	if err == nil {
+		return nil
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500 && se.ErrorCode() < 600 {
+		return &Permanent{Err: err}
+	}
+	return err
+}
+
+// Folder writes each message as an .eml file: the demo's and a newcomer's
+// way to read what would have been sent, in any mail program.
+type Folder struct {
+	Dir string
+	Log *slog.Logger
+}
+
+func (f *Folder) String() string { return "folder " + f.Dir }
+
+// Send writes msg to Dir/<time>-<name>.eml, whole or not at all.
+func (f *Folder) Send(_ context.Context, name string, msg *gomail.Msg) error {
+	if err := os.MkdirAll(f.Dir, 0o750); err != nil {
+		return err
+	}
+	path := filepath.Join(f.Dir, time.Now().UTC().Format("20060102-150405")+"-"+strings.ReplaceAll(name, "/", "-")+".eml")
+	tmp, err := os.CreateTemp(f.Dir, ".mail-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := msg.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if f.Log != nil {
+		f.Log.Info("mail written, not sent (no TORG_SMTP_URL)", "file", path)
+	}
+	return nil
+}
