@@ -274,3 +274,43 @@ func TestClaimLeaseRetry(t *testing.T) {
 		t.Fatalf("failed: %+v", list)
 	}
 }
+
+// TestPurgeBlanksMail: when a signup's personal data is purged after its
+// time, its messages lose their address too (the erase hooks); a dry run
+// leaves them as they are.
+func TestPurgeBlanksMail(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpenDB(t)
+	e := MustCreateEvent(t, s, "Frokostmøte", 5)
+	if _, err := s.CreateSignup(ctx, e.Slug, signup("kari@example.no", 1)); err != nil {
+		t.Fatal(err)
+	}
+	addresses := func() []string {
+		list, err := s.ListMail(ctx, db.MailFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range list {
+			out = append(out, m.To)
+		}
+		return out
+	}
+	if got := addresses(); len(got) != 1 || got[0] != "kari@example.no" {
+		t.Fatalf("before: %q", got)
+	}
+	s.Now = func() time.Time { return e.EndsAt.AddDate(0, 0, 91) }
+	if _, err := s.Purge(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := addresses(); got[0] != "kari@example.no" {
+		t.Fatalf("a dry run blanked the message: %q", got)
+	}
+	n, err := s.Purge(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := addresses(); len(got) != 1 || got[0] != "" {
+		t.Fatalf("after the purge (%+v) the message keeps %q", n, got)
+	}
+}
