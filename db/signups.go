@@ -123,6 +123,10 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		*f.text = text
 	}
 	in.Email = strings.ToLower(in.Email)
+	var err error
+	if in.Phone, err = cleanPhone(in.Phone); err != nil {
+		return nil, err
+	}
 	if in.Seats < MinSeats || in.Seats > MaxSeats {
 		return nil, &Error{Code: EINVALID, Key: "signup.seats_range", Field: "seats",
 			Detail: fmt.Sprintf("seats must be %d to %d", MinSeats, MaxSeats)}
@@ -140,7 +144,7 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 	}
 	token := NewToken()
 	now := s.Now()
-	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+	err = s.inWrite(ctx, func(tx *sql.Tx) error {
 		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
 		if err != nil {
 			return err
