@@ -100,7 +100,7 @@ func TestProposeIdea(t *testing.T) {
 		}
 		if idea.Title != "Felles beredskapslager" || idea.OrgNumber != "974760673" || idea.Sector != "preparedness" ||
 			strings.Join(idea.Seeking, ",") != "partner,test_arena" || !idea.ShowCompany || idea.Email != "kari@example.no" ||
-			idea.Phone != "+47 912 34 567" || idea.Description != "Vi vil dele lager.\nOg utstyr." || idea.Lang != "nb" ||
+			idea.Phone != "+4791234567" || idea.Description != "Vi vil dele lager.\nOg utstyr." || idea.Lang != "nb" ||
 			idea.Status != db.IdeaPending {
 			t.Errorf("stored %+v", idea)
 		}
