@@ -3,8 +3,12 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/torghub/torg/db"
 )
 
 // TestPhoneAnyValidNumber: the phone fields take any valid number, mobile
@@ -82,14 +86,6 @@ func TestGETAtFormAddresses(t *testing.T) {
 		"/signups/tok/cancel":                          "/signups/tok",
 		"/signups/tok/delete":                          "/signups/tok",
 		"/logout":                                      "/",
-		"/admin/users/4/disable":                       "/admin/users",
-		"/admin/users/4/password":                      "/admin/users",
-		"/admin/feed/announce":                         "/admin/feed",
-		"/admin/feed/9/hide":                           "/admin/feed",
-		"/admin/kpis/calls/delete":                     "/admin/kpis",
-		"/admin/account/sessions/end":                  "/admin",
-		"/admin/events/" + slug + "/publish":           "/admin/events/" + slug,
-		"/admin/ideas/5/status":                        "/admin/ideas",
 	} {
 		r := h.get(t, path)
 		assertStatus(t, r, http.StatusSeeOther)
@@ -100,4 +96,162 @@ func TestGETAtFormAddresses(t *testing.T) {
 	// Addresses that have a page of their own keep it.
 	assertStatus(t, h.get(t, "/ideas"), http.StatusOK)
 	assertStatus(t, h.get(t, "/events/"+slug), http.StatusOK)
+}
+
+// signUp signs a person up through the form and returns the signup's path.
+func signUp(t *testing.T, h *testHub, slug, email string, seats int) string {
+	t.Helper()
+	f := validSignup()
+	f.Set("email", email)
+	f.Set("seats", strconv.Itoa(seats))
+	r := h.post(t, "/events/"+slug+"/signups", f)
+	assertStatus(t, r, http.StatusSeeOther)
+	return r.Header.Get("Location")
+}
+
+// TestSignupPageLeadsWithWhatIsTrue: a cancelled event's signup page says
+// the event is cancelled, not "Du er påmeldt … Velkommen!", and offers
+// neither cancelling, the calendar nor the check-in code; a cancelled
+// signup's page offers neither cancelling nor the calendar.
+func TestSignupPageLeadsWithWhatIsTrue(t *testing.T) {
+	t.Run("EventCancelled", func(t *testing.T) {
+		h := newTestHub(t)
+		path := signUp(t, h, h.Event.Slug, "kari@example.no", 1)
+		if err := h.Store.SetEventStatus(context.Background(), h.Event.Slug, db.EventCancelled); err != nil {
+			t.Fatal(err)
+		}
+		r := h.get(t, path)
+		assertStatus(t, r, http.StatusOK)
+		assertContains(t, r, `data-signup-status="confirmed"`, `data-event-status="cancelled"`,
+			"<h1>Arrangementet er avlyst</h1>", `class="status status--cancelled"`)
+		for _, wrong := range []string{"Du er påmeldt", "Velkommen", "her kan du melde deg av", h.Event.Slug + "/calendar.ics", "/cancel", "checkin-qr"} {
+			if strings.Contains(r.Body, wrong) {
+				t.Errorf("a cancelled event's signup page shows %q", wrong)
+			}
+		}
+		en := h.get(t, path+"?lang=en")
+		assertContains(t, en, "<h1>The event is cancelled</h1>")
+	})
+	t.Run("SignupCancelled", func(t *testing.T) {
+		h := newTestHub(t)
+		path := signUp(t, h, h.Event.Slug, "kari@example.no", 1)
+		assertStatus(t, h.post(t, path+"/cancel", url.Values{"confirm": {"yes"}}), http.StatusSeeOther)
+		r := h.get(t, path)
+		assertContains(t, r, `data-signup-status="cancelled"`, "<h1>Du er avmeldt</h1>")
+		for _, wrong := range []string{"her kan du melde deg av", h.Event.Slug + "/calendar.ics", "/cancel", "Meld meg av"} {
+			if strings.Contains(r.Body, wrong) {
+				t.Errorf("a cancelled signup's page shows %q", wrong)
+			}
+		}
+	})
+	t.Run("Confirmed", func(t *testing.T) {
+		h := newTestHub(t)
+		r := h.get(t, signUp(t, h, h.Event.Slug, "kari@example.no", 1))
+		assertContains(t, r, `data-signup-status="confirmed"`, `data-event-status="published"`, "<h1>Du er påmeldt</h1>",
+			"Velkommen!", "her kan du melde deg av", h.Event.Slug+"/calendar.ics", "/cancel", "checkin-qr")
+	})
+}
+
+// TestCancelAsksFirst: "Meld meg av" asks once. Without confirm=yes the
+// page asks (without JavaScript the whole page, with htmx the question
+// alone) and nothing changes; with it, the signup is cancelled.
+func TestCancelAsksFirst(t *testing.T) {
+	h := newTestHub(t)
+	path := signUp(t, h, h.Event.Slug, "kari@example.no", 1)
+	token := strings.TrimPrefix(path, "/signups/")
+	status := func() string {
+		su, err := h.Store.SignupByToken(context.Background(), token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return su.Status
+	}
+
+	r := h.post(t, path+"/cancel", url.Values{})
+	assertStatus(t, r, http.StatusOK)
+	assertContains(t, r, "<html", `<h2 id="cancel-question" tabindex="-1" autofocus>Vil du melde deg av?</h2>`,
+		`name="confirm" value="yes"`, "Ja, meld meg av", `href="`+path+`">Nei, gå tilbake</a>`)
+	if s := status(); s != db.StatusConfirmed {
+		t.Fatalf("asking cancelled the signup: %s", s)
+	}
+
+	frag := h.do(t, http.MethodPost, path+"/cancel", url.Values{}, map[string]string{"HX-Request": "true"})
+	assertStatus(t, frag, http.StatusOK)
+	if !strings.HasPrefix(strings.TrimSpace(frag.Body), `<form id="signup-cancel"`) || strings.Contains(frag.Body, "<html") {
+		t.Fatalf("htmx got more than the question:\n%s", frag.Body)
+	}
+	assertContains(t, frag, "Vil du melde deg av?", `data-hx-post="`+path+`/cancel"`)
+	if s := status(); s != db.StatusConfirmed {
+		t.Fatalf("asking (htmx) cancelled the signup: %s", s)
+	}
+
+	yes := h.do(t, http.MethodPost, path+"/cancel", url.Values{"confirm": {"yes"}}, map[string]string{"HX-Request": "true"})
+	assertStatus(t, yes, http.StatusOK)
+	if got := yes.Header.Get("HX-Redirect"); got != path {
+		t.Errorf("HX-Redirect %q, want %q", got, path)
+	}
+	if s := status(); s != db.StatusCancelled {
+		t.Fatalf("confirm=yes left the signup %s", s)
+	}
+	// Asked again once cancelled: back to the page, which says so.
+	assertContains(t, h.post(t, path+"/cancel", url.Values{}), "<h1>Du er avmeldt</h1>")
+
+	t.Run("Waiting", func(t *testing.T) {
+		h := newTestHub(t)
+		signUp(t, h, h.Event.Slug, "a@example.no", 5)
+		signUp(t, h, h.Event.Slug, "b@example.no", 5)
+		path := signUp(t, h, h.Event.Slug, "c@example.no", 1)
+		r := h.post(t, path+"/cancel", url.Values{})
+		assertContains(t, r, `data-signup-status="waiting"`, "Vil du gå ut av ventelisten?", "Ja, ta meg av ventelisten")
+	})
+}
+
+// TestBokmaal: the wording a native writer corrected (issue 10) stays
+// corrected on the pages residents see.
+func TestBokmaal(t *testing.T) {
+	h := newTestHub(t)
+	ctx := context.Background()
+	if err := h.Store.SetKPI(ctx, "calls", 145, "Bedrifter vi har ringt"); err != nil {
+		t.Fatal(err)
+	}
+	home := h.get(t, "/")
+	events := h.get(t, "/events")
+	screen := h.get(t, "/screen")
+	event := h.get(t, "/events/"+h.Event.Slug)
+	signedUp := signUp(t, h, h.Event.Slug, "kari@example.no", 1)
+	assertStatus(t, h.post(t, signedUp+"/cancel", url.Values{"confirm": {"yes"}}), http.StatusSeeOther)
+	cancelled := h.get(t, signedUp)
+	assertContains(t, home, ">Nøkkeltall<", "Bedrifter vi har ringt")
+	assertContains(t, events, "i kalenderen din")
+	assertContains(t, screen, `aria-label="Nøkkeltall"`, "Bedrifter som er med")
+	assertContains(t, event, "Vi bruker den bare til å kontakte deg om dette arrangementet.", "Slik vil du vises på storskjermen",
+		"Uten navn («en ny deltaker»)")
+	assertContains(t, cancelled, "<h1>Du er avmeldt</h1>")
+	for _, r := range []response{home, events, screen, event, cancelled} {
+		for _, old := range []string{">Tall<", `"Tall"`, "Bedrifter med<", "i din kalender", "bare om dette arrangementet", "Slik kan du vises",
+			"Ikke med navn", "Påmeldingen er avmeldt"} {
+			if strings.Contains(r.Body, old) {
+				t.Errorf("%s still says %q", r.Request.URL.Path, old)
+			}
+		}
+	}
+	// A full event says "venteliste" once in the notice, not twice in one breath.
+	full, err := h.Store.CreateEvent(ctx, db.NewEvent{Title: "Nettverksmøte", Kind: db.KindNetwork,
+		StartsAt: h.Event.StartsAt, Capacity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signUp(t, h, full.Slug, "ola@example.no", 1)
+	r := h.get(t, "/events/"+full.Slug)
+	i := strings.Index(r.Body, `class="notice"`)
+	if i < 0 {
+		t.Fatal("a full event has no notice")
+	}
+	notice := r.Body[i : i+strings.Index(r.Body[i:], "</p>")]
+	if n := strings.Count(notice, "venteliste"); n > 1 {
+		t.Errorf("the full notice says venteliste %d times: %s", n, notice)
+	}
+	// Too large a form: "Kort ned teksten", the imperative.
+	big := url.Values{"name": {strings.Repeat("x", 3<<20)}}
+	assertContains(t, h.post(t, "/events/"+h.Event.Slug+"/signups", big), "Kort ned teksten")
 }
