@@ -56,7 +56,7 @@ func TestCreateSignup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := h.post(t, "/signups/"+first[0].Token+"/cancel", url.Values{})
+		c := h.post(t, "/signups/"+first[0].Token+"/cancel", url.Values{"confirm": {"yes"}})
 		assertStatus(t, c, http.StatusSeeOther)
 		assertContains(t, h.get(t, "/signups/"+first[0].Token), `data-signup-status="cancelled"`)
 		assertContains(t, h.get(t, r.Header.Get("Location")), `data-signup-status="confirmed"`)
@@ -88,7 +88,7 @@ func TestCreateSignup(t *testing.T) {
 			{"seats", strconv.Itoa(db.MinSeats - 1), seatsMessage},
 			{"seats", strconv.Itoa(db.MaxSeats + 1), seatsMessage},
 			{"seats", "many", seatsMessage},
-			{"show_name", "everything", "Velg hvordan du kan vises"},
+			{"show_name", "everything", "Velg hvordan du vil vises"},
 			{"consent", "", "Du må bekrefte"},
 		} {
 			t.Run(tc.field, func(t *testing.T) {
