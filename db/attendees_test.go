@@ -261,7 +261,8 @@ func TestMoveWaiting(t *testing.T) {
 	t.Run("Refused", func(t *testing.T) {
 		s := MustOpenDB(t)
 		e, su := waitingEvent(t, s)
-		other := MustCreateEvent(t, s, "Seminar", 0)
+		other := MustCreateEvent(t, s, "Seminar", 1)
+		mustSignup(t, s, other.Slug, "y@example.no", 1)
 		stranger := mustSignup(t, s, other.Slug, "x@example.no", 1) // waiting at the other event
 		for _, tc := range []struct {
 			name  string

@@ -163,6 +163,13 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		if existing > 0 {
 			return Conflictf("signup.duplicate", "%s is already signed up", in.Email)
 		}
+		// A group larger than the whole event could never be confirmed:
+		// it would wait for ever. Refused here, in the transaction, where
+		// the capacity is the one in force.
+		if in.Seats > e.Capacity {
+			return &Error{Code: EINVALID, Key: "signup.seats_over_capacity", Field: "seats",
+				Detail: fmt.Sprintf("%d seats asked, event %s has %d", in.Seats, slug, e.Capacity)}
+		}
 		// Someone already waiting blocks nobody who fits: promoteWaiting
 		// has given every waiting signup that fits its seats, so those in
 		// line need more seats than are free.

@@ -140,11 +140,12 @@ func newSignupForm(slug string) *views.Form {
 	}
 }
 
-// bindSignup reads and validates a posted signup form. It returns the form
-// as typed (with its messages) and, when it is valid, the signup to store.
-func (s *Server) bindSignup(c echo.Context, slug string) (*views.Form, *db.NewSignup, error) {
+// bindSignup reads and validates a posted signup form for e. It returns the
+// form as typed (with its messages) and, when it is valid, the signup to
+// store.
+func (s *Server) bindSignup(c echo.Context, e *db.Event) (*views.Form, *db.NewSignup, error) {
 	l := s.localizer(c)
-	f := newSignupForm(slug)
+	f := newSignupForm(e.Slug)
 	if err := readForm(c, l, f, map[string]bool{"diet": true}); err != nil {
 		return nil, nil, err
 	}
@@ -165,6 +166,11 @@ func (s *Server) bindSignup(c echo.Context, slug string) (*views.Form, *db.NewSi
 		ShowName: f.Values["show_name"], Consent: consent,
 	}
 	s.valid.check(form, l, f)
+	if f.Errors["seats"] == "" && seats > e.Capacity {
+		// The store refuses it too (signup.seats_over_capacity); here the
+		// message can say how many seats the event has.
+		f.Errors["seats"] = l.N("validation.seats.capacity", e.Capacity)
+	}
 	if len(f.Errors) > 0 {
 		return f, nil, nil
 	}

@@ -255,3 +255,50 @@ func TestBokmaal(t *testing.T) {
 	big := url.Values{"name": {strings.Repeat("x", 3<<20)}}
 	assertContains(t, h.post(t, "/events/"+h.Event.Slug+"/signups", big), "Kort ned teksten")
 }
+
+// TestSeatsSayWhatWillHappen: the seats list offers no more than the event
+// holds, says before sending that a larger signup than the seats left goes
+// on the waiting list, and a group larger than the event is refused, by
+// the form and by the store.
+func TestSeatsSayWhatWillHappen(t *testing.T) {
+	h := newTestHub(t) // 10 seats
+	ctx := context.Background()
+	small, err := h.Store.CreateEvent(ctx, db.NewEvent{Title: "Lite møte", Kind: db.KindMeeting,
+		StartsAt: h.Event.StartsAt, Capacity: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/events/" + small.Slug
+	page := h.get(t, path)
+	assertContains(t, page, `<option value="3">3</option>`, "Du kan melde på opptil 3.")
+	if strings.Contains(page.Body, `<option value="4"`) {
+		t.Error("a 3-seat event offers 4 seats")
+	}
+	if strings.Contains(page.Body, "venteliste") {
+		t.Error("an empty event speaks of the waiting list")
+	}
+
+	signUp(t, h, small.Slug, "a@example.no", 2)
+	page = h.get(t, path)
+	assertContains(t, page, "Det er bare 1 ledig plass igjen. Melder du på flere, havner dere på ventelisten.",
+		`<option value="1" selected>1</option>`, `<option value="2">2 (venteliste)</option>`, `<option value="3">3 (venteliste)</option>`)
+	en := h.get(t, path+"?lang=en")
+	assertContains(t, en, "Only 1 seat is left.", `<option value="2">2 (waiting list)</option>`)
+
+	// Larger than the event: refused by the form, with how many it has.
+	f := validSignup()
+	f.Set("email", "b@example.no")
+	f.Set("seats", "4")
+	r := h.post(t, path+"/signups", f)
+	assertStatus(t, r, http.StatusUnprocessableEntity)
+	assertContains(t, r, "Arrangementet har bare 3 plasser. Velg færre plasser.", `href="#seats"`)
+	assertInvalid(t, r.Body, "seats")
+	// … and by the store, whoever calls it.
+	_, err = h.Store.CreateSignup(ctx, small.Slug, db.NewSignup{Name: "C", Email: "c@example.no", Seats: 4})
+	if db.ErrorCode(err) != db.EINVALID || db.ErrorKey(err) != "signup.seats_over_capacity" || db.ErrorField(err) != "seats" {
+		t.Fatalf("store took a group larger than the event: %v", err)
+	}
+	// Two seats when one is left: on the waiting list, as the form said.
+	waiting := signUp(t, h, small.Slug, "d@example.no", 2)
+	assertContains(t, h.get(t, waiting), `data-signup-status="waiting"`)
+}

@@ -22,7 +22,7 @@ func (s *Server) createSignup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, in, err := s.bindSignup(c, slug)
+	form, in, err := s.bindSignup(c, e)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (s *Server) validateSignup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, _, err := s.bindSignup(c, slug)
+	form, _, err := s.bindSignup(c, e)
 	if err != nil {
 		return err
 	}
