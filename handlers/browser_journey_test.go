@@ -170,3 +170,85 @@ func TestBrowserFailedSubmit(t *testing.T) {
 		t.Errorf("stored %v, %v", su, err)
 	}
 }
+
+// TestBrowserJourney: "Meld meg av" asks inline with JavaScript — the
+// question in place of the button, focused — and cancels only on "Ja";
+// the new and changed pages (the question, a cancelled signup, a
+// cancelled event's signup, an event with few seats left, a group too
+// large) pass axe-core, in Bokmål and English.
+func TestBrowserJourney(t *testing.T) {
+	source, err := os.ReadFile(filepath.Join("testdata", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHub(t)
+	ctx := context.Background()
+	small, err := h.Store.CreateEvent(ctx, db.NewEvent{Title: "Lite møte", Kind: db.KindMeeting,
+		StartsAt: h.Event.StartsAt, Capacity: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signUp(t, h, small.Slug, "a@example.no", 2)
+	path := signUp(t, h, h.Event.Slug, "kari@example.no", 1)
+	token := strings.TrimPrefix(path, "/signups/")
+	b := newBrowser(t)
+
+	b.navigate(h.URL + path)
+	eval[chromedp.Void](b, `window.__marker = 1`)
+	eval[chromedp.Void](b, `document.querySelector("#signup-cancel button").click()`)
+	b.waitFor("the question in place of the button", `document.getElementById("cancel-question") !== null`)
+	if m := eval[int](b, `window.__marker`); m != 1 {
+		t.Error("the question came with a reload, not in place")
+	}
+	b.waitFor("focus on the question", `document.activeElement && document.activeElement.id === "cancel-question"`)
+	if su, _ := h.Store.SignupByToken(ctx, token); su.Status != db.StatusConfirmed {
+		t.Fatalf("asking cancelled the signup: %s", su.Status)
+	}
+	reportAxe(t, b.runAxe(string(source)))
+	eval[chromedp.Void](b, `document.querySelector("#signup-cancel button[type=submit]").click()`)
+	for deadline := time.Now().Add(stepTimeout); ; {
+		if su, _ := h.Store.SignupByToken(ctx, token); su.Status == db.StatusCancelled {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("'Ja, meld meg av' did not cancel")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The page follows HX-Redirect; open it again to read it settled.
+	time.Sleep(300 * time.Millisecond)
+	b.navigate(h.URL + path)
+	if !eval[bool](b, `document.querySelector("[data-signup-status=cancelled]") !== null && document.getElementById("signup-cancel") === null`) {
+		t.Error("after cancelling, the page does not say so, or still offers to cancel")
+	}
+
+	for _, lang := range []string{"nb", "en"} {
+		for _, p := range []string{path, "/events/" + small.Slug} {
+			b.navigate(h.URL + p + "?lang=" + lang)
+			t.Run(lang+p[:7], func(t *testing.T) { reportAxe(t, b.runAxe(string(source))) })
+		}
+	}
+	// A group too large, sent without a reload: the message on the seats.
+	b.navigate(h.URL + "/events/" + small.Slug)
+	eval[chromedp.Void](b, `(() => {
+		document.getElementById("name").value = "Ola";
+		document.getElementById("email").value = "ola@example.no";
+		document.getElementById("consent").checked = true;
+		const s = document.getElementById("seats");
+		s.add(new Option("5", "5")); s.value = "5"; // more than the list offers, as a crafted form may send
+		document.querySelector("#signup-form button[type=submit]").click();
+	})()`)
+	b.waitFor("the seats message", `document.getElementById("seats-error") !== null`)
+	reportAxe(t, b.runAxe(string(source)))
+
+	if err := h.Store.SetEventStatus(ctx, small.Slug, db.EventCancelled); err != nil {
+		t.Fatal(err)
+	}
+	list, err := h.Store.ListSignups(ctx, small.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.navigate(h.URL + "/signups/" + list[0].Token)
+	b.waitFor("the cancelled event's signup page", `document.querySelector("[data-event-status=cancelled]") !== null`)
+	reportAxe(t, b.runAxe(string(source)))
+}

@@ -302,3 +302,38 @@ func TestSeatsSayWhatWillHappen(t *testing.T) {
 	waiting := signUp(t, h, small.Slug, "d@example.no", 2)
 	assertContains(t, h.get(t, waiting), `data-signup-status="waiting"`)
 }
+
+// journeyPages are the resident's pages this issue added or changed, in
+// their states, for the HTML checker (html_test.go).
+func journeyPages(t *testing.T) map[string]response {
+	h := newTestHub(t)
+	ctx := context.Background()
+	small, err := h.Store.CreateEvent(ctx, db.NewEvent{Title: "Lite møte", Kind: db.KindMeeting,
+		StartsAt: h.Event.StartsAt, Capacity: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signUp(t, h, small.Slug, "a@example.no", 2)
+	tooMany := validSignup()
+	tooMany.Set("seats", "4")
+	confirmed := signUp(t, h, h.Event.Slug, "kari@example.no", 1)
+	waiting := signUp(t, h, small.Slug, "b@example.no", 2)
+	cancelled := signUp(t, h, h.Event.Slug, "ola@example.no", 1)
+	if _, err := h.Store.CancelSignup(ctx, strings.TrimPrefix(cancelled, "/signups/"), db.ActorResident); err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]response{
+		"journey-event-few-left":         h.get(t, "/events/"+small.Slug),
+		"journey-event-too-many-en":      h.post(t, "/events/"+small.Slug+"/signups?lang=en", tooMany),
+		"journey-signup-cancel-ask":      h.post(t, confirmed+"/cancel", url.Values{}),
+		"journey-signup-cancel-ask-wait": h.post(t, waiting+"/cancel?lang=en", url.Values{}),
+		"journey-signup-cancelled":       h.get(t, cancelled),
+		"journey-signup-event-cancelled": func() response {
+			if err := h.Store.SetEventStatus(ctx, h.Event.Slug, db.EventCancelled); err != nil {
+				t.Fatal(err)
+			}
+			return h.get(t, confirmed)
+		}(),
+	}
+	return pages
+}
