@@ -242,7 +242,9 @@ func TestBokmaal(t *testing.T) {
 		t.Fatal(err)
 	}
 	signUp(t, h, full.Slug, "ola@example.no", 1)
+	signUp(t, h, full.Slug, "per@example.no", 1) // waiting
 	r := h.get(t, "/events/"+full.Slug)
+	assertContains(t, r, "Fullt – du kan sette deg på venteliste. 1 står allerede i kø.")
 	i := strings.Index(r.Body, `class="notice"`)
 	if i < 0 {
 		t.Fatal("a full event has no notice")
