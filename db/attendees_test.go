@@ -148,7 +148,7 @@ func TestAttendees(t *testing.T) {
 		t.Errorf("totals: confirmed %d, waiting %d, capacity %d; want 8, 6, 8", a.ConfirmedSeats, a.WaitingSeats, a.Capacity)
 	}
 	first := a.Confirmed[0]
-	if first.Name != "Kari Nordmann" || first.Organization != "Sykehuset Innlandet" || first.Phone != "+47 912 34 567" ||
+	if first.Name != "Kari Nordmann" || first.Organization != "Sykehuset Innlandet" || first.Phone != "+4791234567" ||
 		first.ShowName != db.ShowFull || first.Seats != 2 || first.CreatedAt.IsZero() {
 		t.Errorf("an attendee lacks what the list shows: %+v", first)
 	}
@@ -261,7 +261,8 @@ func TestMoveWaiting(t *testing.T) {
 	t.Run("Refused", func(t *testing.T) {
 		s := MustOpenDB(t)
 		e, su := waitingEvent(t, s)
-		other := MustCreateEvent(t, s, "Seminar", 0)
+		other := MustCreateEvent(t, s, "Seminar", 1)
+		mustSignup(t, s, other.Slug, "y@example.no", 1)
 		stranger := mustSignup(t, s, other.Slug, "x@example.no", 1) // waiting at the other event
 		for _, tc := range []struct {
 			name  string

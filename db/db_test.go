@@ -354,7 +354,11 @@ func TestSetCapacityPromotes(t *testing.T) {
 	s := MustOpenDB(t)
 	e := MustCreateEvent(t, s, "Nettverksmøte", 1)
 	s.CreateSignup(ctx, e.Slug, signup("a@example.no", 1))
+	// A group of two waits: taken while the event had two seats (a group
+	// larger than the event is refused), then the event had one again.
+	mustSetCapacity(t, s, e.Slug, 2)
 	b, _ := s.CreateSignup(ctx, e.Slug, signup("b@example.no", 2))
+	mustSetCapacity(t, s, e.Slug, 1)
 	c, _ := s.CreateSignup(ctx, e.Slug, signup("c@example.no", 1))
 	got, err := s.SetCapacity(ctx, e.Slug, 3, "cli")
 	if err != nil {
@@ -536,5 +540,13 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	mode, sync, _, err := s.Pragmas(context.Background())
 	if err != nil || mode != "wal" || sync != 2 {
 		t.Fatalf("pragmas lost: %s %d %v", mode, sync, err)
+	}
+}
+
+// mustSetCapacity sets an event's seats, as the command line does.
+func mustSetCapacity(t *testing.T, s *db.Store, slug string, n int) {
+	t.Helper()
+	if _, err := s.SetCapacity(context.Background(), slug, n, "cli"); err != nil {
+		t.Fatal(err)
 	}
 }

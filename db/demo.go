@@ -44,6 +44,23 @@ type demoProgramme struct {
 	} `json:"people"`
 }
 
+// demoDay is the day a demo event falls on: inDays from today, moved off
+// a weekend to the nearest weekday in the same direction (a coming event
+// to the Monday after, a past one to the Friday before), so breakfast
+// meetings and seminars fall on working days whatever day the demo is
+// started.
+func demoDay(today time.Time, inDays int) time.Time {
+	day := today.AddDate(0, 0, inDays)
+	step := 1
+	if inDays < 0 {
+		step = -1
+	}
+	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
+		day = day.AddDate(0, 0, step)
+	}
+	return day
+}
+
 // Empty reports whether the database holds no events and no settings yet.
 func (s *Store) Empty(ctx context.Context) (bool, error) {
 	var n int
@@ -55,7 +72,7 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 }
 
 // SeedDemo fills an EMPTY database with the sample Elverum+ programme, dated
-// from today: a breakfast-meeting series, a seminar, a network meeting that
+// from today (on weekdays, see demoDay): a breakfast-meeting series, a seminar, a network meeting that
 // is full with a waiting list, and one past event. On a database that holds
 // anything it does nothing and reports false.
 func (s *Store) SeedDemo(ctx context.Context) (bool, error) {
@@ -90,7 +107,7 @@ func (s *Store) SeedDemo(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("demo event %q: %w", de.Title, err)
 		}
-		day := today.AddDate(0, 0, de.InDays)
+		day := demoDay(today, de.InDays)
 		starts := time.Date(day.Year(), day.Month(), day.Day(), clock.Hour(), clock.Minute(), 0, 0, Oslo)
 		e, err := s.CreateEvent(ctx, NewEvent{
 			Title: de.Title, Kind: de.Kind, Place: de.Place, Description: de.Description,

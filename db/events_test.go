@@ -76,7 +76,9 @@ func TestUpdateEvent(t *testing.T) {
 		s := MustOpenDB(t)
 		e := MustCreateEvent(t, s, "Frokostmøte", 1)
 		mustSignup(t, s, e.Slug, "a@example.no", 1)
+		mustSetCapacity(t, s, e.Slug, 2) // a group larger than the event is refused
 		b := mustSignup(t, s, e.Slug, "b@example.no", 2)
+		mustSetCapacity(t, s, e.Slug, 1)
 		c := mustSignup(t, s, e.Slug, "c@example.no", 1)
 		d := mustSignup(t, s, e.Slug, "d@example.no", 1)
 		got, err := s.UpdateEvent(organiser(), e.Slug, db.EventChanges{Capacity: ptr(3)})

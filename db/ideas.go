@@ -145,6 +145,9 @@ func (in NewIdea) clean() (NewIdea, error) {
 		}
 	}
 	in.Email = strings.ToLower(in.Email)
+	if in.Phone, err = cleanPhone(in.Phone); err != nil {
+		return in, err
+	}
 	if in.Title == "" || in.Summary == "" || in.Company == "" || in.ContactName == "" || in.Email == "" {
 		return in, Invalidf("idea.required", "an idea needs a title, a summary, a company, a contact and an e-mail address")
 	}

@@ -126,6 +126,10 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		*f.text = text
 	}
 	in.Email = strings.ToLower(in.Email)
+	var err error
+	if in.Phone, err = cleanPhone(in.Phone); err != nil {
+		return nil, err
+	}
 	if in.Seats < MinSeats || in.Seats > MaxSeats {
 		return nil, &Error{Code: EINVALID, Key: "signup.seats_range", Field: "seats",
 			Detail: fmt.Sprintf("seats must be %d to %d", MinSeats, MaxSeats)}
@@ -143,7 +147,7 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 	}
 	token := NewToken()
 	now := s.Now()
-	err := s.inWrite(ctx, func(tx *sql.Tx) error {
+	err = s.inWrite(ctx, func(tx *sql.Tx) error {
 		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
 		if err != nil {
 			return err
@@ -161,6 +165,13 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		}
 		if existing > 0 {
 			return Conflictf("signup.duplicate", "%s is already signed up", in.Email)
+		}
+		// A group larger than the whole event could never be confirmed:
+		// it would wait for ever. Refused here, in the transaction, where
+		// the capacity is the one in force.
+		if in.Seats > e.Capacity {
+			return &Error{Code: EINVALID, Key: "signup.seats_over_capacity", Field: "seats",
+				Detail: fmt.Sprintf("%d seats asked, event %s has %d", in.Seats, slug, e.Capacity)}
 		}
 		// Someone already waiting blocks nobody who fits: promoteWaiting
 		// has given every waiting signup that fits its seats, so those in

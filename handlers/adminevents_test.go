@@ -472,7 +472,7 @@ func TestAdminMoveAndCancelSignup(t *testing.T) {
 	}
 	// Cancelled: no longer on the list, so not found there.
 	assertStatus(t, admin.get(t, cancelPath), http.StatusNotFound)
-	assertContains(t, admin.get(t, "/admin/events/"+slug+"/attendees?done=signup_cancelled"), "Påmeldingen er avmeldt.")
+	assertContains(t, admin.get(t, "/admin/events/"+slug+"/attendees?done=signup_cancelled"), "Personen er avmeldt.")
 }
 
 // TestAdminAttendeesCSV: UTF-8 with a byte-order mark, the reader's

@@ -131,7 +131,7 @@ func TestBrowserKeyboardIdea(t *testing.T) {
 		t.Fatalf("no idea for %s: %v", u.Path, err)
 	}
 	if idea.Title != "Felles beredskapslager" || idea.Sector != "preparedness" || idea.OrgNumber != "974760673" ||
-		strings.Join(idea.Seeking, ",") != "partner,test_arena" || !idea.ShowCompany || idea.Phone != "912 34 567" ||
+		strings.Join(idea.Seeking, ",") != "partner,test_arena" || !idea.ShowCompany || idea.Phone != "+4791234567" ||
 		idea.Description != "Vi vil dele lager og utstyr." || idea.Email != "kari@example.no" {
 		t.Errorf("stored %+v", idea)
 	}

@@ -251,7 +251,7 @@ func TestDoorRefusals(t *testing.T) {
 		want       []string
 	}{
 		{"AnotherEvent", checkins, url.Values{"code": {elsewhere.CheckInCode}}, []string{"Ola Annensted", "Koden gjelder et annet arrangement: Seminar om beredskap."}},
-		{"Cancelled", checkins, url.Values{"code": {cancelled.CheckInCode}}, []string{"Lise Avmeldt", "Påmeldingen er avmeldt."}},
+		{"Cancelled", checkins, url.Values{"code": {cancelled.CheckInCode}}, []string{"Lise Avmeldt", "Personen er avmeldt."}},
 		{"Waiting", "/admin/events/" + seminar.Slug + "/checkins", url.Values{"signup": {fmt.Sprint(waiting.ID)}}, []string{"Vera Venter", "Personen står på ventelisten"}},
 		{"UnknownCode", checkins, url.Values{"code": {"2222-zzzz"}}, []string{"Finner ingen påmelding med den koden.", "Kode: 2222ZZZZ"}},
 		{"UnknownID", checkins, url.Values{"signup": {"999999"}}, []string{"Finner ingen påmelding med den koden."}},

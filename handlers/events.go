@@ -89,8 +89,18 @@ type eventPage struct {
 	Open       bool // takes signups
 	Full       bool // a signup now lands on the waiting list
 	Form       *views.Form
-	// MinSeats and MaxSeats bound the seats one signup may take.
+	// MinSeats and MaxSeats bound the seats one signup may take: never
+	// more than the event has in all, which could never be confirmed.
 	MinSeats, MaxSeats int
+	// SeatsLeft: with fewer seats left than MaxSeats, the form says that
+	// a larger signup goes on the waiting list, and marks those choices.
+	SeatsLeft int
+}
+
+// maxSeats is the most seats one signup for e may take: the form's limit,
+// and not more than the event holds.
+func maxSeats(e *db.Event) int {
+	return max(min(db.MaxSeats, e.Capacity), db.MinSeats)
 }
 
 func (s *Server) eventPageData(e *db.Event, form *views.Form) eventPage {
@@ -102,7 +112,8 @@ func (s *Server) eventPageData(e *db.Event, form *views.Form) eventPage {
 		Full:       e.SeatsLeft() == 0,
 		Form:       form,
 		MinSeats:   db.MinSeats,
-		MaxSeats:   db.MaxSeats,
+		MaxSeats:   maxSeats(e),
+		SeatsLeft:  e.SeatsLeft(),
 	}
 }
 

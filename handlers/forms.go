@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,10 +20,6 @@ import (
 // failure into the catalog's message "validation.FIELD.TAG".
 type formValidator struct{ v *validator.Validate }
 
-// norwegianPhone: 8 digits, optionally after +47 or 0047; spaces are
-// removed before the check.
-var norwegianPhone = regexp.MustCompile(`^(\+47|0047)?[0-9]{8}$`)
-
 func newFormValidator() *formValidator {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	// Report fields by their form names, which are also the catalog's.
@@ -32,8 +27,11 @@ func newFormValidator() *formValidator {
 		name, _, _ := strings.Cut(f.Tag.Get("form"), ",")
 		return name
 	})
-	v.RegisterValidation("nophone", func(fl validator.FieldLevel) bool {
-		return norwegianPhone.MatchString(strings.ReplaceAll(fl.Field().String(), " ", ""))
+	// A telephone number, any country's, Norwegian unless it says
+	// otherwise: the store's own rule (db.PhoneE164).
+	v.RegisterValidation("phone", func(fl validator.FieldLevel) bool {
+		_, ok := db.PhoneE164(fl.Field().String())
+		return ok
 	})
 	// A tag cannot name a Go constant, so the seat range is a rule of its own.
 	v.RegisterValidation("seats", func(fl validator.FieldLevel) bool {
@@ -125,7 +123,7 @@ var signupFields = []string{"name", "email", "phone", "organization", "diet", "s
 type signupForm struct {
 	Name         string `form:"name" validate:"required,max=100"`
 	Email        string `form:"email" validate:"required,max=254,email"`
-	Phone        string `form:"phone" validate:"omitempty,nophone"`
+	Phone        string `form:"phone" validate:"omitempty,phone"`
 	Organization string `form:"organization" validate:"max=150"`
 	Diet         string `form:"diet" validate:"max=500"`
 	Seats        int    `form:"seats" validate:"seats"` // db.MinSeats to db.MaxSeats
@@ -142,11 +140,12 @@ func newSignupForm(slug string) *views.Form {
 	}
 }
 
-// bindSignup reads and validates a posted signup form. It returns the form
-// as typed (with its messages) and, when it is valid, the signup to store.
-func (s *Server) bindSignup(c echo.Context, slug string) (*views.Form, *db.NewSignup, error) {
+// bindSignup reads and validates a posted signup form for e. It returns the
+// form as typed (with its messages) and, when it is valid, the signup to
+// store.
+func (s *Server) bindSignup(c echo.Context, e *db.Event) (*views.Form, *db.NewSignup, error) {
 	l := s.localizer(c)
-	f := newSignupForm(slug)
+	f := newSignupForm(e.Slug)
 	if err := readForm(c, l, f, map[string]bool{"diet": true}); err != nil {
 		return nil, nil, err
 	}
@@ -167,6 +166,11 @@ func (s *Server) bindSignup(c echo.Context, slug string) (*views.Form, *db.NewSi
 		ShowName: f.Values["show_name"], Consent: consent,
 	}
 	s.valid.check(form, l, f)
+	if f.Errors["seats"] == "" && seats > e.Capacity {
+		// The store refuses it too (signup.seats_over_capacity); here the
+		// message can say how many seats the event has.
+		f.Errors["seats"] = l.N("validation.seats.capacity", e.Capacity)
+	}
 	if len(f.Errors) > 0 {
 		return f, nil, nil
 	}

@@ -146,6 +146,9 @@ func TestValidHTML(t *testing.T) {
 	for name, r := range mailPages(t, h) {
 		pages[name] = r
 	}
+	for name, r := range journeyPages(t) {
+		pages[name] = r
+	}
 	var files []string
 	for name, r := range pages {
 		if r.StatusCode >= 500 || !strings.Contains(r.Body, "<!DOCTYPE html>") {

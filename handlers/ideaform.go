@@ -31,7 +31,7 @@ type ideaForm struct {
 	ShowCompany string   `form:"show_company" validate:"oneof=yes no"`
 	ContactName string   `form:"contact_name" validate:"required,max=100"`
 	Email       string   `form:"email" validate:"required,max=254,email"`
-	Phone       string   `form:"phone" validate:"omitempty,nophone"`
+	Phone       string   `form:"phone" validate:"omitempty,phone"`
 	Consent     bool     `form:"consent" validate:"required"`
 }
 

@@ -375,7 +375,7 @@ func TestManageIdea(t *testing.T) {
 		h := newTestHub(t)
 		in := db.NewIdea{
 			Title: evilText, Summary: evilText, Description: evilText, Company: evilText, OrgNumber: "974760673",
-			ContactName: evilText, Email: evilText, Phone: evilText, Sector: "health", Seeking: []string{"partner"}, Lang: "nb",
+			ContactName: evilText, Email: evilText, Phone: "912 34 567", Sector: "health", Seeking: []string{"partner"}, Lang: "nb",
 		}
 		pending, err := h.Store.CreateIdea(context.Background(), in)
 		if err != nil {

@@ -51,7 +51,8 @@ func TestAdminIdeasModerate(t *testing.T) {
 	r := mod.get(t, "/admin/ideas")
 	assertStatus(t, r, http.StatusOK)
 	assertContains(t, r, "Felles beredskapslager", "Reklame &lt;b&gt;for&lt;/b&gt; noe annet", "Elverum Rør AS", "974760673",
-		"Kari Nordmann", "mailto:kari@example.no", "&#43;47 912 34 567", "Beredskap", "Samarbeidspartner", "Et lager for bedrifter i Elverum.",
+		"Kari Nordmann", "mailto:kari@example.no", "&#43;47 91 23 45 67", // stored in E.164, shown grouped
+		"Beredskap", "Samarbeidspartner", "Et lager for bedrifter i Elverum.",
 		fmt.Sprintf(`action="/admin/ideas/%d/status"`, good.ID), `name="status" value="published"`, `id="reason-`+fmt.Sprint(bad.ID)+`"`,
 		`Venter <span class="count">(2)</span>`)
 	if strings.Contains(r.Body, "<b>for</b>") {

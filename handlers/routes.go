@@ -147,6 +147,10 @@ func (s *Server) routes() *echo.Echo {
 	adm.POST("/kpis/:key/delete", s.deleteKPI, moderators...)
 	adm.GET("/settings", s.showSettings, adminsOnly...)
 	adm.POST("/settings", s.saveSettings, adminsOnly...)
+
+	// Last, once every route is known: a GET at a form's address leads
+	// back to the form's page (getback.go).
+	answerGETsAtFormAddresses(e)
 	return e
 }
 

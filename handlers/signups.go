@@ -22,7 +22,7 @@ func (s *Server) createSignup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, in, err := s.bindSignup(c, slug)
+	form, in, err := s.bindSignup(c, e)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Server) validateSignup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, _, err := s.bindSignup(c, slug)
+	form, _, err := s.bindSignup(c, e)
 	if err != nil {
 		return err
 	}
@@ -83,24 +83,37 @@ func (s *Server) renderSignupForm(c echo.Context, status int, e *db.Event, form 
 	return s.render(c, status, "event", "signup-form", s.page(c, e.Title, s.eventPageData(e, form)))
 }
 
-// signupPage is the signup page's data.
+// signupPage is the signup page's data. What the page offers is decided
+// here, once, from the signup's and the event's state.
 type signupPage struct {
-	Signup     *db.Signup
-	Event      *db.Event
-	CanCancel  bool
-	EraseError string // the erase form's message, when it was sent unconfirmed
+	Signup *db.Signup
+	Event  *db.Event
+	// Head is the catalog key of what the page leads with ("….title",
+	// "….text"): the event's cancellation outranks the signup's status,
+	// which the page still states in data-signup-status.
+	Head string
+	// CanCancel: the signup is live and the event neither cancelled nor
+	// started. AskCancel: the cancel button was pressed once; the page
+	// asks before it cancels.
+	CanCancel, AskCancel bool
+	// ShowCalendar: there is something to put in a calendar.
+	ShowCalendar bool
+	EraseError   string // the erase form's message, when it was sent unconfirmed
 	// CheckInQR holds the check-in code, for the door to scan; only a
-	// confirmed signup has one to show.
+	// confirmed signup for an event that takes place has one to show.
 	CheckInQR template.HTML
 }
 
 // showSignup is the person's own page, reached only through the secret
 // token: status, place in line, cancel, calendar.
 func (s *Server) showSignup(c echo.Context) error {
-	return s.renderSignup(c, http.StatusOK, "")
+	return s.renderSignup(c, http.StatusOK, "", nil)
 }
 
-func (s *Server) renderSignup(c echo.Context, status int, eraseError string) error {
+// renderSignup renders the signup page, or with adjust, a state of it (the
+// erase form's message, the question before cancelling). fragment names
+// the part an htmx request gets ("" for the whole page).
+func (s *Server) renderSignup(c echo.Context, status int, fragment string, adjust func(*signupPage)) error {
 	ctx := c.Request().Context()
 	su, err := s.store.SignupByToken(ctx, c.Param("token"))
 	if err != nil {
@@ -112,14 +125,25 @@ func (s *Server) renderSignup(c echo.Context, status int, eraseError string) err
 	}
 	privateHeaders(c)
 	l := s.localizer(c)
-	data := signupPage{Signup: su, Event: e, CanCancel: !e.Started(s.store.Now()), EraseError: eraseError}
-	if su.Status == db.StatusConfirmed && su.CheckInCode != "" {
+	live := su.Status != db.StatusCancelled
+	upcoming := !e.Cancelled() && !e.Started(s.store.Now())
+	data := signupPage{
+		Signup: su, Event: e, Head: "signup.status." + su.Status,
+		CanCancel: live && upcoming, ShowCalendar: live && upcoming,
+	}
+	if e.Cancelled() {
+		data.Head = "signup.event_cancelled"
+	}
+	if su.Status == db.StatusConfirmed && su.CheckInCode != "" && !e.Cancelled() {
 		// The code alone: no address, no name, nothing a photo of the
 		// phone at the door would give away.
 		data.CheckInQR = qrSVG(su.CheckInCode, l.T("signup.checkin.qr_label", su.CheckInCode))
 	}
-	p := s.page(c, l.T("signup.status."+su.Status+".title"), data)
-	return s.render(c, status, "signup", "", p)
+	if adjust != nil {
+		adjust(&data)
+	}
+	p := s.page(c, l.T(data.Head+".title"), data)
+	return s.render(c, status, "signup", fragment, p)
 }
 
 // privateHeaders keeps a page reached by a secret token out of caches,
@@ -150,7 +174,8 @@ func (s *Server) eraseSignup(c echo.Context) error {
 		return echo.ErrBadRequest.WithInternal(err)
 	}
 	if params.Get("confirm") != "yes" {
-		return s.renderSignup(c, http.StatusUnprocessableEntity, s.localizer(c).T("signup.erase.confirm_required"))
+		msg := s.localizer(c).T("signup.erase.confirm_required")
+		return s.renderSignup(c, http.StatusUnprocessableEntity, "", func(p *signupPage) { p.EraseError = msg })
 	}
 	if _, err := s.store.EraseSignup(c.Request().Context(), c.Param("token")); err != nil {
 		return err
@@ -165,12 +190,23 @@ func (s *Server) showErased(c echo.Context) error {
 	})
 }
 
-// cancelSignup cancels, or leaves the waiting list; the first in line that
-// fit move up. Then back to the signup page, which shows the new status.
+// cancelSignup cancels, or leaves the waiting list, once the person has
+// said yes (confirm=yes); the first in line that fit move up. Then back
+// to the signup page, which shows the new status. Without confirm=yes it
+// asks first: the signup page with the question where the button was
+// (htmx: the question alone, in place of the button). A signup that can
+// no longer be cancelled goes back to its page, which says why.
 func (s *Server) cancelSignup(c echo.Context) error {
+	params, err := c.FormParams()
+	if err != nil {
+		return echo.ErrBadRequest.WithInternal(err)
+	}
 	token := c.Param("token")
+	if params.Get("confirm") != "yes" {
+		return s.renderSignup(c, http.StatusOK, "signup-cancel", func(p *signupPage) { p.AskCancel = p.CanCancel })
+	}
 	if _, err := s.store.CancelSignup(c.Request().Context(), token, db.ActorResident); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/signups/"+token)
+	return s.seeOther(c, "/signups/"+token)
 }

@@ -56,7 +56,7 @@ func TestCreateSignup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := h.post(t, "/signups/"+first[0].Token+"/cancel", url.Values{})
+		c := h.post(t, "/signups/"+first[0].Token+"/cancel", url.Values{"confirm": {"yes"}})
 		assertStatus(t, c, http.StatusSeeOther)
 		assertContains(t, h.get(t, "/signups/"+first[0].Token), `data-signup-status="cancelled"`)
 		assertContains(t, h.get(t, r.Header.Get("Location")), `data-signup-status="confirmed"`)
@@ -80,14 +80,15 @@ func TestCreateSignup(t *testing.T) {
 			{"name", strings.Repeat("n", 101), "Navnet kan ha høyst 100 tegn."},
 			{"email", "", "Skriv e-postadressen din."},
 			{"email", "kari@", "Skriv en gyldig e-postadresse"},
-			{"phone", "1234", "Skriv et norsk mobilnummer"},
-			{"phone", "+46 912 34 567", "Skriv et norsk mobilnummer"},
+			{"phone", "1234", "Skriv et gyldig telefonnummer"},
+			{"phone", "ring meg", "Skriv et gyldig telefonnummer"},
+			{"phone", "+46 12", "Skriv et gyldig telefonnummer"},
 			{"organization", strings.Repeat("o", 151), "Navnet på virksomheten kan ha høyst 150 tegn."},
 			{"diet", strings.Repeat("d", 501), "Skriv høyst 500 tegn"},
 			{"seats", strconv.Itoa(db.MinSeats - 1), seatsMessage},
 			{"seats", strconv.Itoa(db.MaxSeats + 1), seatsMessage},
 			{"seats", "many", seatsMessage},
-			{"show_name", "everything", "Velg hvordan du kan vises"},
+			{"show_name", "everything", "Velg hvordan du vil vises"},
 			{"consent", "", "Du må bekrefte"},
 		} {
 			t.Run(tc.field, func(t *testing.T) {

@@ -47,8 +47,9 @@ func New(assetURL func(name string) string, loc *time.Location) (*Renderer, erro
 			}
 			return out
 		},
-		"join": strings.Join,
-		"list": func(v ...string) []string { return v },
+		"join":  strings.Join,
+		"phone": phoneForReading,
+		"list":  func(v ...string) []string { return v },
 		// dict passes several values to a named template.
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

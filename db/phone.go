@@ -1,0 +1,42 @@
+package db
+
+import (
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// PhoneRegion is the country a number without a +country prefix is read
+// in: the hub's residents write Norwegian numbers as eight digits.
+const PhoneRegion = "NO"
+
+// PhoneE164 reads a telephone number as people write it ("912 34 567",
+// "62 41 00 00", "+46 8 123 456 78", "0047 91234567") and returns it in
+// E.164 ("+4791234567"), the one form it is stored in. Any number that is
+// valid where it belongs is accepted, mobile or landline, Norwegian or
+// not: the library knows each country's numbering plan, a regular
+// expression would not. ok is false for anything that is not a number.
+func PhoneE164(s string) (e164 string, ok bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", false
+	}
+	n, err := phonenumbers.Parse(s, PhoneRegion)
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", false
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), true
+}
+
+// cleanPhone is the store's rule for an optional phone field: empty stays
+// empty, anything else must be a valid number and is kept in E.164.
+func cleanPhone(phone string) (string, error) {
+	if phone == "" {
+		return "", nil
+	}
+	e164, ok := PhoneE164(phone)
+	if !ok {
+		return "", &Error{Code: EINVALID, Key: "validation.phone.phone", Field: "phone", Detail: "not a valid phone number"}
+	}
+	return e164, nil
+}

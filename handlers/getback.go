@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// answerGETsAtFormAddresses gives every address that only takes a POST a
+// GET that leads back to the page the form was on. Without JavaScript, a
+// form that comes back with a mistake leaves the browser at the form's
+// address (/events/{slug}/signups); the language link, a reload or a
+// bookmark then asks for it with a GET, which would otherwise answer 405.
+// The page the form belongs to is the address's nearest ancestor that
+// answers a GET: /events/{slug}/signups → /events/{slug},
+// /ideas/manage/{token}/requests/{id}/accept → /ideas/manage/{token}.
+// The redirect is a 303 that keeps the query (?lang=en), and it changes
+// nothing.
+//
+// The back office is left out: each of its routes goes through
+// adminRoutes, with its sign-in, CSRF and role checks, and its pages
+// answer organisers with the page itself (TestAdminRoutesRefuse…).
+//
+// It runs once the route table is complete, so a POST route added later
+// is covered without a line of its own.
+func answerGETsAtFormAddresses(e *echo.Echo) {
+	gets := map[string]bool{}
+	var posts []string
+	for _, r := range e.Routes() {
+		switch r.Method {
+		case http.MethodGet:
+			gets[r.Path] = true
+		case http.MethodPost:
+			posts = append(posts, r.Path)
+		}
+	}
+	added := map[string]bool{}
+	for _, path := range posts {
+		if gets[path] || added[path] || path == "/admin" || strings.HasPrefix(path, "/admin/") {
+			continue
+		}
+		parent, up := path, 0
+		for !gets[parent] && parent != "/" {
+			parent = parentPath(parent)
+			up++
+		}
+		added[path] = true // one GET per address, however many POSTs
+		e.GET(path, backToForm(up))
+	}
+}
+
+// backToForm answers a GET at a form's address with a 303 to the address
+// up segments above it, query kept.
+func backToForm(up int) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		target := c.Request().URL.Path
+		for range up {
+			target = parentPath(target)
+		}
+		if q := c.Request().URL.RawQuery; q != "" {
+			target += "?" + q
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return c.Redirect(http.StatusSeeOther, target)
+	}
+}
+
+// parentPath is path without its last segment: /a/b → /a, /a → /.
+func parentPath(path string) string {
+	i := strings.LastIndex(path, "/")
+	if i <= 0 {
+		return "/"
+	}
+	return path[:i]
+}
