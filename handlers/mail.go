@@ -171,7 +171,7 @@ func contactFacts(l views.Localizer, c db.Contact) []views.MailFact {
 		{Label: l.T("mail.fact.email"), Value: c.Email},
 	}
 	if c.Phone != "" {
-		facts = append(facts, views.MailFact{Label: l.T("mail.fact.phone"), Value: c.Phone})
+		facts = append(facts, views.MailFact{Label: l.T("mail.fact.phone"), Value: views.PhoneForReading(c.Phone)})
 	}
 	return facts
 }

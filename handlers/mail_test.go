@@ -631,7 +631,7 @@ func TestMailIdeasAndConnections(t *testing.T) {
 	if len(owner) != 1 || !strings.Contains(owner[0], "ola@example.no") {
 		t.Errorf("the owner's acceptance lacks the requester's address: %q", owner)
 	}
-	if len(asker) != 1 || !strings.Contains(asker[0], "kari@example.no") || !strings.Contains(asker[0], "+47 900 00 000") ||
+	if len(asker) != 1 || !strings.Contains(asker[0], "kari@example.no") || !strings.Contains(asker[0], "+47 90 00 00 00") ||
 		!strings.Contains(asker[0], "accepted your request") || !strings.Contains(asker[0], "https://torg.example.no/ideas/requests/"+req.Token) {
 		t.Errorf("the requester's acceptance (in English): %q", asker)
 	}

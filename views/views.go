@@ -48,7 +48,7 @@ func New(assetURL func(name string) string, loc *time.Location) (*Renderer, erro
 			return out
 		},
 		"join":  strings.Join,
-		"phone": phoneForReading,
+		"phone": PhoneForReading,
 		"list":  func(v ...string) []string { return v },
 		// dict passes several values to a named template.
 		"dict": func(kv ...any) (map[string]any, error) {
