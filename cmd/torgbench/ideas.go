@@ -61,5 +61,5 @@ func seedIdeas(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	return nil
+	return dropSeededMail(ctx, *path)
 }
