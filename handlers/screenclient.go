@@ -44,7 +44,18 @@ type screenClient struct {
 	key       screenKey
 	send      chan *websocket.PreparedMessage
 	closeCode int // set by the hub before it closes send
+	// readDone is closed when readPump ends: from then on the writer may
+	// read (gorilla allows one reader at a time) to finish the closing
+	// handshake.
+	readDone chan struct{}
 }
+
+// closeGrace is how long the writer waits, after its close frame, for the
+// client's close reply and for what the client had already sent, before
+// closing the connection: closing a socket with unread data makes Linux
+// answer with a reset, and the client may then lose the close frame (and
+// its code, such as 1008) that was on its way.
+const closeGrace = time.Second
 
 // leaving is a client whose reader has ended, and the close code it earned.
 type leaving struct {
@@ -81,7 +92,7 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, key screenKey) error
 	if tcp, ok := conn.NetConn().(*net.TCPConn); ok {
 		tcp.SetWriteBuffer(socketSendBuffer)
 	}
-	c := &screenClient{conn: conn, key: key, send: make(chan *websocket.PreparedMessage, sendBuffer)}
+	c := &screenClient{conn: conn, key: key, send: make(chan *websocket.PreparedMessage, sendBuffer), readDone: make(chan struct{})}
 	select {
 	case h.register <- c:
 		go h.readPump(c)
@@ -99,6 +110,7 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, key screenKey) error
 func (h *Hub) readPump(c *screenClient) {
 	code := websocket.CloseNormalClosure
 	defer func() {
+		close(c.readDone)
 		select {
 		case h.unregister <- leaving{c, code}:
 		case <-h.stopped:
@@ -148,6 +160,7 @@ func (h *Hub) writePump(c *screenClient) {
 		case msg, ok := <-c.send:
 			if !ok {
 				c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, ""), time.Now().Add(writeWait))
+				c.finishClosing()
 				return
 			}
 			c.conn.SetWriteDeadline(time.Now().Add(writeWait))
@@ -158,6 +171,27 @@ func (h *Hub) writePump(c *screenClient) {
 			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
 				return
 			}
+		}
+	}
+}
+
+// finishClosing waits, after the close frame, for the reader to end (the
+// client's close reply ends it), then reads and discards what is left
+// until the client closes or closeGrace passes, so that the connection is
+// closed with nothing unread.
+func (c *screenClient) finishClosing() {
+	if c.readDone == nil {
+		return
+	}
+	select {
+	case <-c.readDone:
+	case <-time.After(closeGrace):
+		return // the reader still reads: it will end when the connection closes
+	}
+	c.conn.SetReadDeadline(time.Now().Add(closeGrace))
+	for {
+		if _, _, err := c.conn.NextReader(); err != nil {
+			return
 		}
 	}
 }
