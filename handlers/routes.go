@@ -154,7 +154,7 @@ func (s *Server) routes() *echo.Echo {
 
 	// Last, once every route is known: a GET at a form's address leads
 	// back to the form's page (getback.go).
-	answerGETsAtFormAddresses(e)
+	answerGETsAtFormAddresses(e, adm)
 	return e
 }
 
