@@ -137,7 +137,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
+	for version := range dataMigrations {
+		names = append(names, version)
+	}
+	sort.Slice(names, func(i, j int) bool { return filepath.Base(names[i]) < filepath.Base(names[j]) })
 	for _, name := range names {
 		version := strings.TrimSuffix(filepath.Base(name), ".sql")
 		if err := s.applyMigration(ctx, name, version); err != nil {
@@ -160,12 +163,18 @@ func (s *Store) applyMigration(ctx context.Context, name, version string) error 
 	if n > 0 {
 		return nil
 	}
-	body, err := migrationFiles.ReadFile(name)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return err
+	if migrate, ok := dataMigrations[name]; ok {
+		if err := migrate(ctx, tx); err != nil {
+			return err
+		}
+	} else {
+		body, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().Unix()); err != nil {
 		return err
