@@ -37,6 +37,7 @@ type Store struct {
 	ideaIndexMu sync.Mutex                // one rebuild of it at a time
 	committed   chan struct{}
 	settings    atomic.Pointer[settingsSnapshot] // Settings as of one revision
+	writeTimes  atomic.Pointer[WriteObserver]    // nil: nobody measures the write lock
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -260,15 +261,44 @@ func (s *Store) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// WriteObserver is told, after each write transaction, how long it waited
+// for the write lock and how long it then held it. It runs on the writer's
+// goroutine, after the lock is released: it must be quick and must not
+// write to the store.
+type WriteObserver func(waited, held time.Duration)
+
+// ObserveWrites sets the observer of every later write transaction (the
+// metrics, handlers/metrics.go); nil stops it. The store itself knows
+// nothing of how the figures are kept.
+func (s *Store) ObserveWrites(f WriteObserver) {
+	if f == nil {
+		s.writeTimes.Store(nil)
+		return
+	}
+	s.writeTimes.Store(&f)
+}
+
 // inPrivateWrite runs fn in one write transaction without moving the
 // revision: for writes no page shows and the live feed never reads
 // (sessions, failed sign-ins), which must not empty the public page cache.
+//
+// Writes are serialised by the write pool's one connection and SQLite's
+// write lock, which BEGIN IMMEDIATE takes: the time BeginTx takes is the
+// wait for the lock (behind this process's other writers and any other
+// process's), and from then until commit or rollback it is held.
 func (s *Store) inPrivateWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	asked := time.Now()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return Internal(fmt.Errorf("begin: %w", err))
 	}
-	defer tx.Rollback()
+	locked := time.Now()
+	defer func() {
+		tx.Rollback() // after a commit: sql.ErrTxDone, nothing done
+		if observe := s.writeTimes.Load(); observe != nil {
+			(*observe)(locked.Sub(asked), time.Since(locked))
+		}
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}
