@@ -64,6 +64,8 @@ type Hub struct {
 	upgr   websocket.Upgrader
 	origin string // the configured public origin ("https://host"), also allowed to connect
 
+	metrics *metrics // nil: not counted; set once by New
+
 	register   chan *screenClient
 	unregister chan leaving
 	stopped    chan struct{}
@@ -148,6 +150,7 @@ func (h *Hub) join(ctx context.Context, c *screenClient) {
 		return
 	}
 	ch.clients[c] = struct{}{}
+	h.metrics.screenConnected()
 	c.send <- ch.snapshot // the buffer is empty: never blocks
 }
 
@@ -204,6 +207,7 @@ func (h *Hub) prepareSnapshot(ch *screenChannel) error {
 // frame with code, and closes the connection.
 func (h *Hub) drop(ch *screenChannel, c *screenClient, code int) {
 	delete(ch.clients, c)
+	h.metrics.screenGone()
 	c.closeCode = code
 	close(c.send)
 	if len(ch.clients) == 0 {
@@ -388,6 +392,7 @@ func (h *Hub) flush(ch *screenChannel) {
 			select {
 			case c.send <- msg:
 			default:
+				h.metrics.feedMessageDropped()
 				h.drop(ch, c, websocket.CloseTryAgainLater)
 			}
 		}

@@ -16,6 +16,11 @@ func (s *Server) routes() *echo.Echo {
 	e.HTTPErrorHandler = s.handleError
 	// Trailing slashes lead nowhere of their own: /events/ is /events.
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	// The metrics layer is the outermost, to time everything the others
+	// do and see the final status (metrics.go).
+	if s.metrics != nil {
+		e.Use(s.metrics.middleware)
+	}
 	e.Use(middleware.RequestID())
 	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURIPath: true, LogMethod: true, LogRequestID: true, LogLatency: true, LogError: true,
