@@ -37,6 +37,7 @@ type Store struct {
 	ideaIndexMu sync.Mutex                // one rebuild of it at a time
 	committed   chan struct{}
 	settings    atomic.Pointer[settingsSnapshot] // Settings as of one revision
+	writeTimes  atomic.Pointer[WriteObserver]    // nil: nobody measures the write lock
 
 	path      string                     // the database file, for WriteHealth
 	fault     atomic.Pointer[WriteFault] // the last write's failure, while it lasts (faults.go)
@@ -282,6 +283,23 @@ func (s *Store) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	s.advanceRevision(rev)
 	s.notifyCommitted()
 	return nil
+}
+
+// WriteObserver is told, after each write transaction, how long it waited
+// for the write lock and how long it then held it. It runs on the writer's
+// goroutine, after the lock is released: it must be quick and must not
+// write to the store.
+type WriteObserver func(waited, held time.Duration)
+
+// ObserveWrites sets the observer of every later write transaction (the
+// metrics, handlers/metrics.go); nil stops it. The store itself knows
+// nothing of how the figures are kept.
+func (s *Store) ObserveWrites(f WriteObserver) {
+	if f == nil {
+		s.writeTimes.Store(nil)
+		return
+	}
+	s.writeTimes.Store(&f)
 }
 
 // inPrivateWrite runs fn in one write transaction without moving the

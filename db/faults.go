@@ -132,7 +132,16 @@ func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx 
 	if err != nil {
 		return Internal(fmt.Errorf("begin: %w", err))
 	}
-	defer tx.Rollback()
+	// BEGIN IMMEDIATE has the write lock: from start to here was the wait
+	// for it (behind this process's writers and any other process's), and
+	// from here to the commit or rollback it is held (the metrics).
+	locked := time.Now()
+	defer func() {
+		tx.Rollback() // after a commit: sql.ErrTxDone, nothing done
+		if observe := s.writeTimes.Load(); observe != nil {
+			(*observe)(locked.Sub(start), time.Since(locked))
+		}
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}

@@ -315,6 +315,29 @@ func (s *Store) MailCounts(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
+// MailOutboxState is the outbox as the metrics report it.
+type MailOutboxState struct {
+	Waiting  int // pending or being sent: not yet delivered
+	Retrying int // of those, the ones whose last attempt failed for now (a 4xx, no connection)
+	Failed   int // refused for good or given up on
+}
+
+// MailOutboxState counts the messages not delivered. The index on
+// (status, next_at) takes the query past the sent messages, which are
+// nearly all of them; it runs at each scrape of the metrics.
+func (s *Store) MailOutboxState(ctx context.Context) (MailOutboxState, error) {
+	var st MailOutboxState
+	err := s.read.QueryRowContext(ctx, `SELECT
+			count(*) FILTER (WHERE status IN ('pending', 'sending')),
+			count(*) FILTER (WHERE status IN ('pending', 'sending') AND last_error <> ''),
+			count(*) FILTER (WHERE status = 'failed')
+		FROM mail_outbox WHERE status IN ('pending', 'sending', 'failed')`).Scan(&st.Waiting, &st.Retrying, &st.Failed)
+	if err != nil {
+		return st, Internal(err)
+	}
+	return st, nil
+}
+
 // DefaultRemindHours is how long before an event its people are reminded,
 // unless the event says otherwise (events.remind_hours; 0: no reminder).
 const DefaultRemindHours = 24

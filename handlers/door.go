@@ -262,6 +262,13 @@ func (s *Server) doorAction(c echo.Context, undo bool) error {
 	case res.Already && !res.Replayed: // a replayed key is this very tap, sent again
 		outcome = "already"
 	}
+	if !res.Already { // a change, not a repeat: counted once
+		if undo {
+			s.metrics.checkInUndone()
+		} else {
+			s.metrics.checkedIn("signup")
+		}
+	}
 	entry := viewDoorEntry(res.DoorEntry)
 	return s.doorDone(c, &doorResult{Kind: outcome, Entry: &entry}, nil)
 }
@@ -351,5 +358,8 @@ func (s *Server) addWalkIn(c echo.Context) error {
 	}
 	entry := viewDoorEntry(res.DoorEntry)
 	entry.New = !res.Replayed
+	if !res.Replayed {
+		s.metrics.checkedIn("walkin")
+	}
 	return s.doorDone(c, &doorResult{Kind: "walkin", Entry: &entry}, nil)
 }

@@ -68,6 +68,8 @@ type Hub struct {
 	// setting, clientaddr.go): the scheme of the hub's own origin.
 	viaHTTPS func(*http.Request) bool
 
+	metrics *metrics // nil: not counted; set once by New
+
 	register   chan *screenClient
 	unregister chan leaving
 	stopped    chan struct{}
@@ -153,6 +155,7 @@ func (h *Hub) join(ctx context.Context, c *screenClient) {
 		return
 	}
 	ch.clients[c] = struct{}{}
+	h.metrics.screenConnected()
 	c.send <- ch.snapshot // the buffer is empty: never blocks
 }
 
@@ -209,6 +212,7 @@ func (h *Hub) prepareSnapshot(ch *screenChannel) error {
 // frame with code, and closes the connection.
 func (h *Hub) drop(ch *screenChannel, c *screenClient, code int) {
 	delete(ch.clients, c)
+	h.metrics.screenGone()
 	c.closeCode = code
 	close(c.send)
 	if len(ch.clients) == 0 {
@@ -393,6 +397,7 @@ func (h *Hub) flush(ch *screenChannel) {
 			select {
 			case c.send <- msg:
 			default:
+				h.metrics.feedMessageDropped()
 				h.drop(ch, c, websocket.CloseTryAgainLater)
 			}
 		}

@@ -21,16 +21,22 @@ type layer struct {
 	mw   echo.MiddlewareFunc
 }
 
-// layers are the production stack, outermost first.
+// layers are the production stack, outermost first. Metrics, when on,
+// come first, to time everything the others do and see the final status
+// (metrics.go).
 func (s *Server) layers() []layer {
-	return []layer{
+	var stack []layer
+	if s.metrics != nil {
+		stack = append(stack, layer{"metrics", s.metrics.middleware})
+	}
+	return append(stack, []layer{
 		{"request id", requestID()},
 		{"request log", s.requestLog()},
 		{"recover", s.recoverPanics()},
 		{"security headers", securityHeaders},
 		{"body limit", middleware.BodyLimit(s.cfg.BodyLimit)},
 		{"language", s.language},
-	}
+	}...)
 }
 
 // requestLog writes one line per request through s.log, whose handler

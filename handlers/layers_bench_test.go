@@ -44,7 +44,7 @@ func BenchmarkLayers(b *testing.B) {
 	}
 	logs := NewLogWriter(logFile) // as torg serve writes its log
 	b.Cleanup(func() { logs.Close(); logFile.Close() })
-	s, err := New(Config{BaseURL: "https://torg.example.no"}, store, slog.New(FlushOnWarn(slog.NewTextHandler(logs, nil), logs)))
+	s, err := New(Config{BaseURL: "https://torg.example.no", Metrics: true}, store, slog.New(FlushOnWarn(slog.NewTextHandler(logs, nil), logs)))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -168,6 +168,7 @@ func (h *Hub) writePump(c *screenClient) {
 			if err := c.conn.WritePreparedMessage(msg); err != nil {
 				return
 			}
+			h.metrics.feedMessageSent()
 		case <-ping.C:
 			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
 				return

@@ -32,6 +32,9 @@ type Config struct {
 	// TrustedProxy says whether a proxy's headers about the client (its
 	// address, HTTPS) may be believed (clientaddr.go).
 	TrustedProxy TrustedProxy
+	// Metrics: collect the figures MetricsHandler serves (metrics.go).
+	// Off, nothing is counted and the request path has no metrics layer.
+	Metrics bool
 }
 
 // Server holds everything the handlers use. It is built once by New.
@@ -48,6 +51,7 @@ type Server struct {
 	valid   *formValidator
 	hub     *Hub
 	mailer  *mail.Sender // nil: no mail goes out (neither SMTPURL nor MailDir)
+	metrics *metrics     // nil: none collected (Config.Metrics off)
 	// adminAccess is the roles of each back-office route ("GET
 	// /admin/users"), as adminRoutes registered it; nil: admins only.
 	adminAccess map[string][]string
@@ -87,9 +91,14 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		adminAccess: map[string][]string{},
 	}
 	s.keptForms = s.formsAgain()
+	if cfg.Metrics {
+		s.metrics = newMetrics(store)
+	}
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
 	s.hub.viaHTTPS = cfg.TrustedProxy.ViaHTTPS
+	s.hub.metrics = s.metrics
 	s.echo = s.routes()
+	s.metrics.knowRoutes(s.echo.Routes())
 	masker = newTokenMasker(s.echo.Routes())
 	if s.mailer, err = s.newMailer(); err != nil {
 		return nil, err

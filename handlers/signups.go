@@ -58,6 +58,7 @@ func (s *Server) createSignup(c echo.Context) error {
 	default:
 		return err
 	}
+	s.metrics.signedUp(su.Status)
 	return s.seeOther(c, "/signups/"+su.Token)
 }
 

@@ -108,6 +108,12 @@ var groupSummaries = map[string]string{
 // dbFlagHelp explains --db in every command's usage.
 const dbFlagHelp = "database file (TORG_DB); a relative path, the default too, is from the folder torg runs in"
 
+// defaultMetricsAddr is loopback, so that the metrics are never public
+// unless asked for. Port 9091, not Prometheus's usual 9090: a Prometheus
+// on the same machine, the likeliest scraper, listens on 9090 itself; and
+// 9091 is the port Fly.io's documentation uses for an app's metrics.
+const defaultMetricsAddr = "127.0.0.1:9091"
+
 // defaultDB is the database file when neither --db nor TORG_DB names one.
 // It is relative: it depends on the folder torg is run in.
 const defaultDB = "data/torg.db"
@@ -418,6 +424,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr("TORG_LOG_FORMAT", "text"), "log format: text or json (TORG_LOG_FORMAT)")
 	fs.StringVar(&cfg.TrustedProxy, "trusted-proxy", os.Getenv("TORG_TRUSTED_PROXY"), "believe a proxy's client address and HTTPS headers: fly, or the proxies' addresses/networks, e.g. 10.0.0.0/8 (TORG_TRUSTED_PROXY; default none)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("TORG_MAIL_FROM"), "sender of e-mail, e.g. \"Elverum+ <torg@elverum.example.no>\" (TORG_MAIL_FROM)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("TORG_METRICS_ADDR", defaultMetricsAddr), "address of /metrics for Prometheus, never the public one; off: no metrics (TORG_METRICS_ADDR)")
 	// The SMTP address holds a password: from the environment only, never
 	// a flag that ps would show.
 	cfg.SMTPURL = os.Getenv("TORG_SMTP_URL")

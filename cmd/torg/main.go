@@ -42,7 +42,14 @@ type Config struct {
 	// TrustedProxy is TORG_TRUSTED_PROXY: whose headers about the client
 	// (address, HTTPS) to believe; see handlers.ParseTrustedProxy.
 	TrustedProxy string
+	// MetricsAddr is where /metrics is served (TORG_METRICS_ADDR): an
+	// address of its own, so the public one never answers it. "" or
+	// "off": no metrics are collected or served.
+	MetricsAddr string
 }
+
+// metricsOn reports whether the configuration asks for metrics.
+func (c Config) metricsOn() bool { return c.MetricsAddr != "" && c.MetricsAddr != "off" }
 
 // Main is the running server: tests boot it the same way on ":0" with a
 // temporary database.
@@ -58,6 +65,10 @@ type Main struct {
 	served   chan error
 	closed   bool
 	hubDone  chan struct{}
+
+	metrics         *http.Server // nil: no metrics address
+	metricsListener net.Listener
+	metricsServed   chan error
 }
 
 // Run opens the database, seeds the demo programme when asked, and starts
@@ -89,13 +100,22 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("--trusted-proxy: %w", err)
 	}
 	m.Server, err = handlers.New(handlers.Config{BaseURL: m.Config.BaseURL, SMTPURL: m.Config.SMTPURL,
-		MailFrom: m.Config.MailFrom, MailDir: mailDir, TrustedProxy: proxy}, store, m.Logger)
+		MailFrom: m.Config.MailFrom, MailDir: mailDir, TrustedProxy: proxy, Metrics: m.Config.metricsOn()}, store, m.Logger)
 	if err != nil {
 		return err
 	}
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
+	}
+	if m.Config.metricsOn() {
+		// A metrics address that cannot be had stops the start, like the
+		// public one: running without the metrics one asked for would go
+		// unnoticed until they were needed.
+		if m.metricsListener, err = net.Listen("tcp", m.Config.MetricsAddr); err != nil {
+			m.listener.Close()
+			return fmt.Errorf("metrics address (--metrics-addr, TORG_METRICS_ADDR; off: none): %w", err)
+		}
 	}
 	m.http = &http.Server{
 		Handler:           m.Server,
@@ -112,7 +132,29 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.served <- m.http.Serve(m.listener) }()
 	m.Logger.Info("torg is listening", "addr", m.listener.Addr().String(), "db", m.Config.DB,
 		"trusted_proxy", proxy.String())
+	if m.metricsListener != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Server.MetricsHandler())
+		m.metrics = &http.Server{
+			Handler:           mux,
+			ReadHeaderTimeout: 10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			ErrorLog:          slog.NewLogLogger(m.Server.Logger().Handler(), slog.LevelWarn),
+		}
+		m.metricsServed = make(chan error, 1)
+		go func() { m.metricsServed <- m.metrics.Serve(m.metricsListener) }()
+		m.Logger.Info("metrics are served", "addr", m.MetricsURL()+"/metrics")
+	}
 	return nil
+}
+
+// MetricsURL is the metrics listener's address, e.g.
+// "http://127.0.0.1:9091"; "" when there is none.
+func (m *Main) MetricsURL() string {
+	if m.metricsListener == nil {
+		return ""
+	}
+	return "http://" + m.metricsListener.Addr().String()
 }
 
 // URL is the address the server listens on, e.g. "http://127.0.0.1:41234".
@@ -126,13 +168,23 @@ func (m *Main) Close() error {
 	}
 	m.closed = true
 	var errs []error
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	if m.served != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
 		errs = append(errs, m.http.Shutdown(ctx))
 		if err := <-m.served; !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	// The metrics listener goes with the public one: a scrape in flight
+	// finishes first.
+	if m.metricsServed != nil {
+		errs = append(errs, m.metrics.Shutdown(ctx))
+		if err := <-m.metricsServed; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	} else if m.metricsListener != nil {
+		errs = append(errs, m.metricsListener.Close()) // Run failed before serving it
 	}
 	if m.cancel != nil {
 		m.cancel() // the hub closes every screen with 1001
