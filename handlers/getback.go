@@ -23,8 +23,9 @@ import (
 // answer organisers with the page itself (TestAdminRoutesRefuse…).
 //
 // It runs once the route table is complete, so a POST route added later
-// is covered without a line of its own.
-func answerGETsAtFormAddresses(e *echo.Echo) {
+// is covered without a line of its own. It returns the routes that
+// answered a GET before it added its own: the pages forms belong to.
+func answerGETsAtFormAddresses(e *echo.Echo) map[string]bool {
 	gets := map[string]bool{}
 	var posts []string
 	for _, r := range e.Routes() {
@@ -48,6 +49,7 @@ func answerGETsAtFormAddresses(e *echo.Echo) {
 		added[path] = true // one GET per address, however many POSTs
 		e.GET(path, backToForm(up))
 	}
+	return gets
 }
 
 // backToForm answers a GET at a form's address with a 303 to the address

@@ -39,6 +39,10 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(securityHeaders)
 	e.Use(middleware.BodyLimit(s.cfg.BodyLimit))
 	e.Use(s.language)
+	// Abuse (issue 11): every POST and websocket connect meets its
+	// per-address limit (ratelimit.go), then a public form's honeypot
+	// (honeypot.go).
+	e.Use(s.limitRequests, s.trapBots)
 
 	e.GET("/static/*", s.serveStatic)
 	e.GET("/healthz", s.health)
@@ -150,7 +154,7 @@ func (s *Server) routes() *echo.Echo {
 
 	// Last, once every route is known: a GET at a form's address leads
 	// back to the form's page (getback.go).
-	answerGETsAtFormAddresses(e)
+	s.pageRoutes = answerGETsAtFormAddresses(e)
 	return e
 }
 
