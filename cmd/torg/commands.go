@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/handlers"
 )
 
 // command is one "torg ..." subcommand.
@@ -403,6 +404,19 @@ func envOr(key, fallback string) string {
 	return fallback
 }
 
+// envInt is the environment's number for key, or fallback when it is
+// unset; -1 when it is not a number, which the command then refuses.
+func envInt(key string, fallback int) int {
+	v := os.Getenv(key)
+	if v == "" {
+		return fallback
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	return -1
+}
+
 func envBool(key string) bool {
 	v, _ := strconv.ParseBool(os.Getenv(key))
 	return v
@@ -415,10 +429,15 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 	fs.BoolVar(&cfg.Demo, "demo", envBool("TORG_DEMO"), "fill an EMPTY database with a sample Elverum+ programme (TORG_DEMO)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr("TORG_LOG_FORMAT", "text"), "log format: text or json (TORG_LOG_FORMAT)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("TORG_MAIL_FROM"), "sender of e-mail, e.g. \"Elverum+ <torg@elverum.example.no>\" (TORG_MAIL_FROM)")
+	fs.StringVar(&cfg.RateLimit, "rate-limit", envOr("TORG_RATE_LIMIT", "on"), "per-address limits on POSTs and screen connects: on, off (for load tests) or a factor, e.g. 2 for twice as many (TORG_RATE_LIMIT)")
+	fs.IntVar(&cfg.MaxScreens, "max-screens", envInt("TORG_MAX_SCREENS", handlers.DefaultMaxScreens), "live screens connected at once, about 16 KB each; lowered to what the open-file limit allows (TORG_MAX_SCREENS)")
 	// The SMTP address holds a password: from the environment only, never
 	// a flag that ps would show.
 	cfg.SMTPURL = os.Getenv("TORG_SMTP_URL")
 	return func(ctx context.Context, env *cmdEnv, _ []string) error {
+		if cfg.MaxScreens < 1 {
+			return errors.New("--max-screens: want a number of screens, 1 or more (TORG_MAX_SCREENS)")
+		}
 		cfg.DB = env.dbPath
 		m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, os.Stderr)}
 		if err := m.Run(ctx); err != nil {

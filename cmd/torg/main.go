@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"time"
 	_ "time/tzdata" // Europe/Oslo on machines without zoneinfo
+
+	"golang.org/x/net/netutil"
 
 	"github.com/torghub/torg/db"
 	"github.com/torghub/torg/handlers"
@@ -39,6 +42,16 @@ type Config struct {
 	// MailDir is where mail goes without an SMTP server: "mail" beside
 	// the database unless set.
 	MailDir string
+
+	// RateLimit is TORG_RATE_LIMIT: "on" (the default), "off" (for load
+	// tests) or a factor that scales every per-address limit ("2").
+	RateLimit string
+	// MaxScreens is TORG_MAX_SCREENS: the live screens held open at once,
+	// lowered at start to what the descriptor limit allows (limits.go).
+	MaxScreens int
+	// WriteTimeout bounds writing an ordinary response (0:
+	// defaultWriteTimeout); tests shorten it.
+	WriteTimeout time.Duration
 }
 
 // Main is the running server: tests boot it the same way on ":0" with a
@@ -60,6 +73,10 @@ type Main struct {
 // Run opens the database, seeds the demo programme when asked, and starts
 // serving. It returns once the server listens.
 func (m *Main) Run(ctx context.Context) error {
+	scale, off, err := parseRateLimit(m.Config.RateLimit)
+	if err != nil {
+		return err
+	}
 	store, err := db.Open(ctx, m.Config.DB)
 	if err != nil {
 		return err
@@ -81,8 +98,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if mailDir == "" {
 		mailDir = filepath.Join(filepath.Dir(m.Config.DB), "mail")
 	}
+	conns, screens := connectionLimits(raiseFileLimit(m.Logger), cmp.Or(m.Config.MaxScreens, handlers.DefaultMaxScreens))
+	if screens < cmp.Or(m.Config.MaxScreens, handlers.DefaultMaxScreens) {
+		m.Logger.Warn("the open-file limit caps the live screens", "screens", screens, "connections", conns)
+	}
 	m.Server, err = handlers.New(handlers.Config{BaseURL: m.Config.BaseURL, SMTPURL: m.Config.SMTPURL,
-		MailFrom: m.Config.MailFrom, MailDir: mailDir}, store, m.Logger)
+		MailFrom: m.Config.MailFrom, MailDir: mailDir,
+		RateLimit: scale, RateLimitOff: off, MaxScreens: screens}, store, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -90,10 +112,21 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// At the cap a new connection waits in the kernel's queue until one
+	// closes, instead of failing accept4 with "too many open files" (and
+	// the log with it) and taking the database's descriptors.
+	m.listener = netutil.LimitListener(m.listener, conns)
+	// WriteTimeout bounds a client that never reads an ordinary response.
+	// A screen's websocket outlives it: net/http clears a connection's
+	// deadlines when it is hijacked (as gorilla's Upgrade does too), and
+	// the hub's writer sets its own before every write
+	// (handlers/screenclient.go). A timeout wrapped around the handler
+	// instead (http.TimeoutHandler) would refuse every upgrade.
 	m.http = &http.Server{
 		Handler:           m.Server,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cmp.Or(m.Config.WriteTimeout, defaultWriteTimeout),
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.Server.Logger().Handler(), slog.LevelWarn),
 	}
