@@ -36,12 +36,28 @@ func (c *testClock) advance(d time.Duration)    { c.ns.Add(int64(d)) }
 func (c *testClock) set(s *db.Store)            { s.Now = c.now }
 func (c *testClock) since(t0 time.Time) float64 { return c.now().Sub(t0).Seconds() }
 
-// newLimitedHub is a test hub on a clock of the test's, with cfg, and a
-// large event (1,000 seats) so that the waiting list plays no part.
+// loopbackProxy trusts the test's own loopback as a proxy, so that
+// X-Forwarded-For stands for the client (from).
+func loopbackProxy(t *testing.T) handlers.TrustedProxy {
+	t.Helper()
+	tp, err := handlers.ParseTrustedProxy("127.0.0.1,::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tp
+}
+
+// newLimitedHub is a test hub on a clock of the test's, with cfg, behind a
+// trusted proxy on loopback (unless cfg names another), and a large event
+// (1,000 seats) so that the waiting list plays no part.
 func newLimitedHub(t *testing.T, cfg handlers.Config) (*testHub, *testClock, *db.Event) {
 	t.Helper()
 	clk := newTestClock()
-	h := newTestHubWith(t, io.Discard, cfg, clk.set)
+	cfg.BaseURL = "https://torg.example.no"
+	if cfg.TrustedProxy.String() == "none" {
+		cfg.TrustedProxy = loopbackProxy(t)
+	}
+	h := newTestHubWith(t, cfg, io.Discard, clk.set)
 	e, err := h.Store.CreateEvent(context.Background(), db.NewEvent{
 		Title: "Seminar", Kind: db.KindSeminar, StartsAt: time.Now().Add(72 * time.Hour).Truncate(time.Minute), Capacity: 1000,
 	})
@@ -67,8 +83,8 @@ func signupCount(tb testing.TB, h *testHub, e *db.Event) int {
 	return len(list)
 }
 
-// from is the header of a request from addr (the hub trusts
-// X-Forwarded-For here, as behind a trusted proxy).
+// from is the header of a request from addr, as a trusted proxy on
+// loopback reports it (loopbackProxy).
 func from(addr string) map[string]string { return map[string]string{"X-Forwarded-For": addr} }
 
 // A script: 500 signups as fast as it can send them, from one address,
@@ -102,7 +118,8 @@ func TestRateLimitStopsScript(t *testing.T) {
 	}
 }
 
-// The 429 says why in the user's language, with a Retry-After.
+// The 429 says why in the user's language, with a Retry-After, and keeps
+// what was typed.
 func TestRateLimitMessage(t *testing.T) {
 	h, _, e := newLimitedHub(t, handlers.Config{RateLimit: 0.025}) // a burst of 1
 	r, err := views.New(func(string) string { return "" }, db.Oslo)
@@ -116,7 +133,9 @@ func TestRateLimitMessage(t *testing.T) {
 		if resp.Header.Get("Retry-After") == "" {
 			t.Errorf("%s: no Retry-After", lang)
 		}
-		assertContains(t, resp, html.EscapeString(r.Catalog.Localizer(lang).T("ratelimit.signup")))
+		// The form comes back as it was typed, the message above it.
+		assertContains(t, resp, html.EscapeString(r.Catalog.Localizer(lang).T("ratelimit.signup")),
+			`id="signup-form"`, `value="person1@example.no"`, `value="Kari Nordmann"`)
 	}
 	if n := signupCount(t, h, e); n != 1 {
 		t.Errorf("stored %d signups, want 1", n)
@@ -195,7 +214,7 @@ func TestRateLimitRoomPasses(t *testing.T) {
 // (then one every five minutes), its signups are refused.
 func TestRateLimitWaitingList(t *testing.T) {
 	clk := newTestClock()
-	h := newTestHubWith(t, io.Discard, handlers.Config{}, clk.set)
+	h := newTestHubWith(t, handlers.Config{BaseURL: "https://torg.example.no", TrustedProxy: loopbackProxy(t)}, io.Discard, clk.set)
 	// The test event has 10 seats: 10 confirmed, then 20 waiting.
 	for i := range 30 {
 		assertStatus(t, h.do(t, http.MethodPost, "/events/"+h.Event.Slug+"/signups", personSignup(i), from("203.0.113.9")), http.StatusSeeOther)
@@ -230,6 +249,43 @@ func TestRateLimitPerAddress(t *testing.T) {
 	assertStatus(t, h.do(t, http.MethodPost, "/events/"+e.Slug+"/signups", personSignup(12), from("2001:db8:1:2::3")), http.StatusTooManyRequests)
 	// The other kinds of POST have buckets of their own.
 	assertStatus(t, h.do(t, http.MethodPost, "/ideas", validProposal(), from("203.0.113.1")), http.StatusSeeOther)
+}
+
+// The address comes from a proxy's header only when the proxy is trusted:
+// without the setting, X-Forwarded-For and Fly-Client-IP are whatever the
+// client says, and every request here is loopback's.
+func TestRateLimitTrustedProxy(t *testing.T) {
+	fly, err := handlers.ParseTrustedProxy("fly")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		proxy    handlers.TrustedProxy
+		header   string
+		separate bool
+	}{
+		{"NoProxy", handlers.TrustedProxy{}, "X-Forwarded-For", false},
+		{"NoProxyFly", handlers.TrustedProxy{}, "Fly-Client-IP", false},
+		{"Loopback", loopbackProxy(t), "X-Forwarded-For", true},
+		{"Fly", fly, "Fly-Client-IP", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clk := newTestClock()
+			h := newTestHubWith(t, handlers.Config{BaseURL: "https://torg.example.no", TrustedProxy: c.proxy, RateLimit: 0.05}, io.Discard, clk.set) // a burst of 2
+			ok := 0
+			for i := range 6 {
+				f := personSignup(i)
+				r := h.do(t, http.MethodPost, "/events/"+h.Event.Slug+"/signups", f, map[string]string{c.header: fmt.Sprintf("203.0.113.%d", 100+i)})
+				if r.StatusCode == http.StatusSeeOther {
+					ok++
+				}
+			}
+			if want := map[bool]int{true: 6, false: 2}[c.separate]; ok != want {
+				t.Errorf("%d of 6 signups from 6 claimed addresses went through, want %d", ok, want)
+			}
+		})
+	}
 }
 
 // --rate-limit off lets everything through, for load tests.

@@ -30,6 +30,9 @@ type Config struct {
 	SMTPURL  string
 	MailFrom string
 	MailDir  string
+	// TrustedProxy says whether a proxy's headers about the client (its
+	// address, HTTPS) may be believed (clientaddr.go).
+	TrustedProxy TrustedProxy
 
 	// RateLimit scales every per-address limit (ratelimit.go): 1 (or 0,
 	// the zero value) the defaults, 2 twice as many requests, and so on.
@@ -67,6 +70,9 @@ type Server struct {
 	// adminAccess is the roles of each back-office route ("GET
 	// /admin/users"), as adminRoutes registered it; nil: admins only.
 	adminAccess map[string][]string
+	// keptForms draws each form's page again when it is refused as a
+	// whole (keptform.go), by POST route.
+	keptForms map[string]formAgain
 }
 
 // New builds the server and its route table.
@@ -99,6 +105,7 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 
 		adminAccess: map[string][]string{},
 	}
+	s.keptForms = s.formsAgain()
 	scale, perAddress := cfg.RateLimit, cmp.Or(cfg.MaxScreensPerAddress, DefaultMaxScreensPerAddress)
 	if scale == 0 {
 		scale = 1
@@ -109,6 +116,7 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	s.limits = newRateLimiter(scale, func() time.Time { return store.Now() })
 	s.screens = newScreenSlots(cmp.Or(cfg.MaxScreens, DefaultMaxScreens), perAddress)
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
+	s.hub.viaHTTPS = cfg.TrustedProxy.ViaHTTPS
 	s.echo = s.routes()
 	masker = newTokenMasker(s.echo.Routes())
 	if s.mailer, err = s.newMailer(); err != nil {
@@ -164,14 +172,16 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 const pollInterval = time.Second
 
 // Run watches the database for writes by other processes, sends the mail
-// outbox, erases personal data past its time once a day (retention.go)
-// and runs the live feed's hub until ctx ends, then closes every screen's
+// outbox, erases personal data past its time once a day (retention.go),
+// keeps the mail folder's copies to those not erased, and runs the live feed's hub until ctx ends, then closes every screen's
 // connection with 1001 (going away) and waits for the mail sender to
 // finish the message in hand.
 func (s *Server) Run(ctx context.Context) {
 	go s.store.Watch(ctx, pollInterval)
 	retentionDone := make(chan struct{})
 	go func() { s.runRetention(ctx, purgeEvery); close(retentionDone) }()
+	pruneDone := make(chan struct{})
+	go func() { s.runMailFolderPrune(ctx, mailFolderPruneEvery); close(pruneDone) }()
 	if s.mailer != nil {
 		done := make(chan struct{})
 		go func() { s.mailer.Run(ctx); close(done) }()
@@ -179,4 +189,5 @@ func (s *Server) Run(ctx context.Context) {
 	}
 	s.hub.Run(ctx)
 	<-retentionDone
+	<-pruneDone
 }

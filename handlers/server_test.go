@@ -36,13 +36,12 @@ func newTestHub(tb testing.TB) *testHub {
 // newTestHubLogging is newTestHub with the server's log written to log.
 func newTestHubLogging(tb testing.TB, log io.Writer) *testHub {
 	tb.Helper()
-	return newTestHubWith(tb, log, handlers.Config{})
+	return newTestHubWith(tb, handlers.Config{BaseURL: "https://torg.example.no"}, log)
 }
 
-// newTestHubWith is newTestHub with the server's log written to log and
-// cfg as its configuration (BaseURL set unless cfg sets it); prepare runs
-// on the store before anything else uses it (to set its clock).
-func newTestHubWith(tb testing.TB, log io.Writer, cfg handlers.Config, prepare ...func(*db.Store)) *testHub {
+// newTestHubWith is newTestHub with the server configured by cfg; prepare
+// runs on the store before anything else uses it (to set its clock).
+func newTestHubWith(tb testing.TB, cfg handlers.Config, log io.Writer, prepare ...func(*db.Store)) *testHub {
 	tb.Helper()
 	ctx := context.Background()
 	path := filepath.Join(tb.TempDir(), "torg.db")
@@ -63,9 +62,6 @@ func newTestHubWith(tb testing.TB, log io.Writer, cfg handlers.Config, prepare .
 	})
 	if err != nil {
 		tb.Fatal(err)
-	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = "https://torg.example.no"
 	}
 	srv, err := handlers.New(cfg, store, slog.New(slog.NewTextHandler(log, nil)))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -428,6 +429,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 	fs.StringVar(&cfg.BaseURL, "base-url", os.Getenv("TORG_BASE_URL"), "public address, e.g. https://torg.example.no (TORG_BASE_URL)")
 	fs.BoolVar(&cfg.Demo, "demo", envBool("TORG_DEMO"), "fill an EMPTY database with a sample Elverum+ programme (TORG_DEMO)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr("TORG_LOG_FORMAT", "text"), "log format: text or json (TORG_LOG_FORMAT)")
+	fs.StringVar(&cfg.TrustedProxy, "trusted-proxy", os.Getenv("TORG_TRUSTED_PROXY"), "believe a proxy's client address and HTTPS headers: fly, or the proxies' addresses/networks, e.g. 10.0.0.0/8 (TORG_TRUSTED_PROXY; default none)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("TORG_MAIL_FROM"), "sender of e-mail, e.g. \"Elverum+ <torg@elverum.example.no>\" (TORG_MAIL_FROM)")
 	fs.StringVar(&cfg.RateLimit, "rate-limit", envOr("TORG_RATE_LIMIT", "on"), "per-address limits on POSTs and screen connects: on, off (for load tests) or a factor, e.g. 2 for twice as many (TORG_RATE_LIMIT)")
 	fs.IntVar(&cfg.MaxScreens, "max-screens", envInt("TORG_MAX_SCREENS", handlers.DefaultMaxScreens), "live screens connected at once, about 16 KB each; lowered to what the open-file limit allows (TORG_MAX_SCREENS)")
@@ -439,7 +441,11 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 			return errors.New("--max-screens: want a number of screens, 1 or more (TORG_MAX_SCREENS)")
 		}
 		cfg.DB = env.dbPath
-		m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, os.Stderr)}
+		// The log is buffered (one write per request line was the request
+		// log's whole cost) and flushed at once for warnings and errors.
+		logs := handlers.NewLogWriter(os.Stderr)
+		defer logs.Close()
+		m := &Main{Config: cfg, Logger: slog.New(handlers.FlushOnWarn(newLogger(cfg.LogFormat, logs).Handler(), logs))}
 		if err := m.Run(ctx); err != nil {
 			m.Close()
 			return err

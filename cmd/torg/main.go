@@ -42,6 +42,9 @@ type Config struct {
 	// MailDir is where mail goes without an SMTP server: "mail" beside
 	// the database unless set.
 	MailDir string
+	// TrustedProxy is TORG_TRUSTED_PROXY: whose headers about the client
+	// (address, HTTPS) to believe; see handlers.ParseTrustedProxy.
+	TrustedProxy string
 
 	// RateLimit is TORG_RATE_LIMIT: "on" (the default), "off" (for load
 	// tests) or a factor that scales every per-address limit ("2").
@@ -98,12 +101,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if mailDir == "" {
 		mailDir = filepath.Join(filepath.Dir(m.Config.DB), "mail")
 	}
+	proxy, err := handlers.ParseTrustedProxy(m.Config.TrustedProxy)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxy: %w", err)
+	}
 	conns, screens := connectionLimits(raiseFileLimit(m.Logger), cmp.Or(m.Config.MaxScreens, handlers.DefaultMaxScreens))
 	if screens < cmp.Or(m.Config.MaxScreens, handlers.DefaultMaxScreens) {
 		m.Logger.Warn("the open-file limit caps the live screens", "screens", screens, "connections", conns)
 	}
 	m.Server, err = handlers.New(handlers.Config{BaseURL: m.Config.BaseURL, SMTPURL: m.Config.SMTPURL,
-		MailFrom: m.Config.MailFrom, MailDir: mailDir,
+		MailFrom: m.Config.MailFrom, MailDir: mailDir, TrustedProxy: proxy,
 		RateLimit: scale, RateLimitOff: off, MaxScreens: screens}, store, m.Logger)
 	if err != nil {
 		return err
@@ -136,7 +143,8 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.Server.Run(bg); close(m.hubDone) }()
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(m.listener) }()
-	m.Logger.Info("torg is listening", "addr", m.listener.Addr().String(), "db", m.Config.DB)
+	m.Logger.Info("torg is listening", "addr", m.listener.Addr().String(), "db", m.Config.DB,
+		"trusted_proxy", proxy.String())
 	return nil
 }
 

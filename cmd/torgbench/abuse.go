@@ -111,7 +111,10 @@ func abuse(ctx context.Context, args []string) error {
 			got = append(got, fmt.Sprintf("%d answered %d", n.(*atomic.Int64).Load(), status))
 		}
 	}
-	answers.Range(func(k, v any) bool { got = append(got, fmt.Sprintf("%d answered %d", v.(*atomic.Int64).Load(), k)); return true })
+	answers.Range(func(k, v any) bool {
+		got = append(got, fmt.Sprintf("%d answered %d", v.(*atomic.Int64).Load(), k))
+		return true
+	})
 	fmt.Printf("script: %d signup POSTs from one address in %.1f s: %s, %d without an answer\n",
 		*posts, took.Seconds(), strings.Join(got, ", "), failed.Load())
 	confirmed, waiting, err := count(target)
