@@ -25,8 +25,9 @@ import (
 // anything from the redirect they could not see anyway.
 //
 // It runs once the route table is complete, so a POST route added later
-// is covered without a line of its own.
-func answerGETsAtFormAddresses(e *echo.Echo, adm adminRoutes) {
+// is covered without a line of its own. It returns the routes that
+// answered a GET before it added its own: the pages forms belong to.
+func answerGETsAtFormAddresses(e *echo.Echo, adm adminRoutes) map[string]bool {
 	gets := map[string]bool{}
 	var posts []string
 	for _, r := range e.Routes() {
@@ -54,6 +55,7 @@ func answerGETsAtFormAddresses(e *echo.Echo, adm adminRoutes) {
 		}
 		e.GET(path, backToForm(up))
 	}
+	return gets
 }
 
 // backToForm answers a GET at a form's address with a 303 to the address

@@ -36,6 +36,11 @@ func (s *Server) layers() []layer {
 		{"security headers", securityHeaders},
 		{"body limit", middleware.BodyLimit(s.cfg.BodyLimit)},
 		{"language", s.language},
+		// Abuse (issue 11): every POST and websocket connect meets its
+		// per-address limit (ratelimit.go), then a public form's
+		// honeypot (honeypot.go). After routing: both go by the route.
+		{"rate limits", s.limitRequests},
+		{"honeypot", s.trapBots},
 	}...)
 }
 

@@ -133,6 +133,6 @@ func (s *Server) routes() *echo.Echo {
 
 	// Last, once every route is known: a GET at a form's address leads
 	// back to the form's page (getback.go).
-	answerGETsAtFormAddresses(e, adm)
+	s.pageRoutes = answerGETsAtFormAddresses(e, adm)
 	return e
 }

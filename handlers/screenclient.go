@@ -49,6 +49,7 @@ type screenClient struct {
 	// read (gorilla allows one reader at a time) to finish the closing
 	// handshake.
 	readDone chan struct{}
+	release  func() // gives back the screen's slot; nil in tests that make clients by hand
 }
 
 // closeGrace is how long the writer waits, after its close frame, for the
@@ -85,21 +86,26 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 // and returns: the connection lives on in its two pumps. Returning lets
 // the HTTP server's goroutine end and drop what it held for the request,
 // which would otherwise stay for the life of every screen.
-func (h *Hub) serve(w http.ResponseWriter, r *http.Request, key screenKey) error {
+//
+// release gives back the screen's slot (screenslots.go) once the
+// connection is closed: by the writer, which is the one to close it.
+func (h *Hub) serve(w http.ResponseWriter, r *http.Request, key screenKey, release func()) error {
 	conn, err := h.upgr.Upgrade(w, r, nil)
 	if err != nil {
+		release()
 		return nil // Upgrade has answered the client already
 	}
 	if tcp, ok := conn.NetConn().(*net.TCPConn); ok {
 		tcp.SetWriteBuffer(socketSendBuffer)
 	}
-	c := &screenClient{conn: conn, key: key, send: make(chan *websocket.PreparedMessage, sendBuffer), readDone: make(chan struct{})}
+	c := &screenClient{conn: conn, key: key, send: make(chan *websocket.PreparedMessage, sendBuffer), readDone: make(chan struct{}), release: release}
 	select {
 	case h.register <- c:
 		go h.readPump(c)
 	case <-h.stopped:
 		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, ""), time.Now().Add(writeWait))
 		conn.Close()
+		release()
 	}
 	return nil
 }
@@ -154,6 +160,9 @@ func (h *Hub) writePump(c *screenClient) {
 	defer func() {
 		ping.Stop()
 		c.conn.Close()
+		if c.release != nil {
+			c.release()
+		}
 		h.writers.Done()
 	}()
 	for {

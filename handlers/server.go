@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -35,6 +36,19 @@ type Config struct {
 	// Metrics: collect the figures MetricsHandler serves (metrics.go).
 	// Off, nothing is counted and the request path has no metrics layer.
 	Metrics bool
+
+	// RateLimit scales every per-address limit (ratelimit.go): 1 (or 0,
+	// the zero value) the defaults, 2 twice as many requests, and so on.
+	// RateLimitOff turns them all off, POSTs and screens alike, for load
+	// tests (--rate-limit off).
+	RateLimit    float64
+	RateLimitOff bool
+	// MaxScreens caps the screens held open in all (0: DefaultMaxScreens);
+	// cmd/torg keeps it below the descriptor limit.
+	MaxScreens int
+	// MaxScreensPerAddress caps one address's screens (0:
+	// DefaultMaxScreensPerAddress); RateLimitOff lifts it.
+	MaxScreensPerAddress int
 }
 
 // Server holds everything the handlers use. It is built once by New.
@@ -52,6 +66,11 @@ type Server struct {
 	hub     *Hub
 	mailer  *mail.Sender // nil: no mail goes out (neither SMTPURL nor MailDir)
 	metrics *metrics     // nil: none collected (Config.Metrics off)
+	limits  *rateLimiter // per-address limits (ratelimit.go)
+	screens *screenSlots // screens held open (screenslots.go)
+	// pageRoutes are the routes that answer a GET with a page of their
+	// own: where a form's honeypot sends a bot (honeypot.go).
+	pageRoutes map[string]bool
 	// adminAccess is the roles of each back-office route ("GET
 	// /admin/users"), as adminRoutes registered it; nil: admins only.
 	adminAccess map[string][]string
@@ -94,6 +113,15 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	if cfg.Metrics {
 		s.metrics = newMetrics(store)
 	}
+	scale, perAddress := cfg.RateLimit, cmp.Or(cfg.MaxScreensPerAddress, DefaultMaxScreensPerAddress)
+	if scale == 0 {
+		scale = 1
+	}
+	if cfg.RateLimitOff {
+		scale, perAddress = 0, 0
+	}
+	s.limits = newRateLimiter(scale, func() time.Time { return store.Now() })
+	s.screens = newScreenSlots(cmp.Or(cfg.MaxScreens, DefaultMaxScreens), perAddress)
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
 	s.hub.viaHTTPS = cfg.TrustedProxy.ViaHTTPS
 	s.hub.metrics = s.metrics

@@ -39,8 +39,9 @@ func newTestHubLogging(tb testing.TB, log io.Writer) *testHub {
 	return newTestHubWith(tb, handlers.Config{BaseURL: "https://torg.example.no"}, log)
 }
 
-// newTestHubWith is newTestHub with the server configured by cfg.
-func newTestHubWith(tb testing.TB, cfg handlers.Config, log io.Writer) *testHub {
+// newTestHubWith is newTestHub with the server configured by cfg; prepare
+// runs on the store before anything else uses it (to set its clock).
+func newTestHubWith(tb testing.TB, cfg handlers.Config, log io.Writer, prepare ...func(*db.Store)) *testHub {
 	tb.Helper()
 	ctx := context.Background()
 	path := filepath.Join(tb.TempDir(), "torg.db")
@@ -49,6 +50,9 @@ func newTestHubWith(tb testing.TB, cfg handlers.Config, log io.Writer) *testHub 
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
+	for _, p := range prepare {
+		p(store)
+	}
 	if err := store.SetSetting(ctx, db.SettingSiteName, "Elverum+"); err != nil {
 		tb.Fatal(err)
 	}

@@ -29,6 +29,9 @@ func (s *Server) createSignup(c echo.Context) error {
 	if in == nil {
 		return s.renderSignupForm(c, http.StatusUnprocessableEntity, e, form)
 	}
+	if err := s.limitWaitingList(c, e.ID, e.SeatsLeft(), in.Seats); err != nil {
+		return err
+	}
 	su, err := s.store.CreateSignup(ctx, slug, *in)
 	switch db.ErrorCode(err) {
 	case "":

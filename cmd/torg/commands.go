@@ -411,6 +411,19 @@ func envOr(key, fallback string) string {
 	return fallback
 }
 
+// envInt is the environment's number for key, or fallback when it is
+// unset; -1 when it is not a number, which the command then refuses.
+func envInt(key string, fallback int) int {
+	v := os.Getenv(key)
+	if v == "" {
+		return fallback
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	return -1
+}
+
 func envBool(key string) bool {
 	v, _ := strconv.ParseBool(os.Getenv(key))
 	return v
@@ -425,10 +438,15 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 	fs.StringVar(&cfg.TrustedProxy, "trusted-proxy", os.Getenv("TORG_TRUSTED_PROXY"), "believe a proxy's client address and HTTPS headers: fly, or the proxies' addresses/networks, e.g. 10.0.0.0/8 (TORG_TRUSTED_PROXY; default none)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("TORG_MAIL_FROM"), "sender of e-mail, e.g. \"Elverum+ <torg@elverum.example.no>\" (TORG_MAIL_FROM)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("TORG_METRICS_ADDR", defaultMetricsAddr), "address of /metrics for Prometheus, never the public one; off: no metrics (TORG_METRICS_ADDR)")
+	fs.StringVar(&cfg.RateLimit, "rate-limit", envOr("TORG_RATE_LIMIT", "on"), "per-address limits on POSTs and screen connects: on, off (for load tests) or a factor, e.g. 2 for twice as many (TORG_RATE_LIMIT)")
+	fs.IntVar(&cfg.MaxScreens, "max-screens", envInt("TORG_MAX_SCREENS", handlers.DefaultMaxScreens), "live screens connected at once, about 16 KB each; lowered to what the open-file limit allows (TORG_MAX_SCREENS)")
 	// The SMTP address holds a password: from the environment only, never
 	// a flag that ps would show.
 	cfg.SMTPURL = os.Getenv("TORG_SMTP_URL")
 	return func(ctx context.Context, env *cmdEnv, _ []string) error {
+		if cfg.MaxScreens < 1 {
+			return errors.New("--max-screens: want a number of screens, 1 or more (TORG_MAX_SCREENS)")
+		}
 		cfg.DB = env.dbPath
 		// The log is buffered (one write per request line was the request
 		// log's whole cost) and flushed at once for warnings and errors.

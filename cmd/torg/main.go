@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"time"
 	_ "time/tzdata" // Europe/Oslo on machines without zoneinfo
+
+	"golang.org/x/net/netutil"
 
 	"github.com/torghub/torg/db"
 	"github.com/torghub/torg/handlers"
@@ -46,6 +49,16 @@ type Config struct {
 	// address of its own, so the public one never answers it. "" or
 	// "off": no metrics are collected or served.
 	MetricsAddr string
+
+	// RateLimit is TORG_RATE_LIMIT: "on" (the default), "off" (for load
+	// tests) or a factor that scales every per-address limit ("2").
+	RateLimit string
+	// MaxScreens is TORG_MAX_SCREENS: the live screens held open at once,
+	// lowered at start to what the descriptor limit allows (limits.go).
+	MaxScreens int
+	// WriteTimeout bounds writing an ordinary response (0:
+	// defaultWriteTimeout); tests shorten it.
+	WriteTimeout time.Duration
 }
 
 // metricsOn reports whether the configuration asks for metrics.
@@ -74,6 +87,10 @@ type Main struct {
 // Run opens the database, seeds the demo programme when asked, and starts
 // serving. It returns once the server listens.
 func (m *Main) Run(ctx context.Context) error {
+	scale, off, err := parseRateLimit(m.Config.RateLimit)
+	if err != nil {
+		return err
+	}
 	store, err := db.Open(ctx, m.Config.DB)
 	if err != nil {
 		return err
@@ -99,8 +116,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--trusted-proxy: %w", err)
 	}
+	conns, screens := connectionLimits(raiseFileLimit(m.Logger), cmp.Or(m.Config.MaxScreens, handlers.DefaultMaxScreens))
+	if screens < cmp.Or(m.Config.MaxScreens, handlers.DefaultMaxScreens) {
+		m.Logger.Warn("the open-file limit caps the live screens", "screens", screens, "connections", conns)
+	}
 	m.Server, err = handlers.New(handlers.Config{BaseURL: m.Config.BaseURL, SMTPURL: m.Config.SMTPURL,
-		MailFrom: m.Config.MailFrom, MailDir: mailDir, TrustedProxy: proxy, Metrics: m.Config.metricsOn()}, store, m.Logger)
+		MailFrom: m.Config.MailFrom, MailDir: mailDir, TrustedProxy: proxy, Metrics: m.Config.metricsOn(),
+		RateLimit: scale, RateLimitOff: off, MaxScreens: screens}, store, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -117,10 +139,21 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("metrics address (--metrics-addr, TORG_METRICS_ADDR; off: none): %w", err)
 		}
 	}
+	// At the cap a new connection waits in the kernel's queue until one
+	// closes, instead of failing accept4 with "too many open files" (and
+	// the log with it) and taking the database's descriptors.
+	m.listener = netutil.LimitListener(m.listener, conns)
+	// WriteTimeout bounds a client that never reads an ordinary response.
+	// A screen's websocket outlives it: net/http clears a connection's
+	// deadlines when it is hijacked (as gorilla's Upgrade does too), and
+	// the hub's writer sets its own before every write
+	// (handlers/screenclient.go). A timeout wrapped around the handler
+	// instead (http.TimeoutHandler) would refuse every upgrade.
 	m.http = &http.Server{
 		Handler:           m.Server,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cmp.Or(m.Config.WriteTimeout, defaultWriteTimeout),
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.Server.Logger().Handler(), slog.LevelWarn),
 	}
