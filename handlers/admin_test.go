@@ -357,21 +357,37 @@ func TestSessionCookie(t *testing.T) {
 			t.Errorf("plain HTTP: cookie %s is Secure", c.Name)
 		}
 	}
-	// Behind a proxy that says the request came over HTTPS, it is Secure.
-	proxied := newOrganiserClient(plain.h)
-	r = proxied.do(t, http.MethodGet, "/login", nil, map[string]string{"X-Forwarded-Proto": "https"})
-	for _, c := range r.Cookies() {
-		if !c.Secure || !strings.HasPrefix(c.Name, "__Host-") {
-			t.Errorf("behind HTTPS: cookie %s, want Secure with __Host-", c.String())
+	// Behind a trusted proxy that says the request came over HTTPS, it is
+	// Secure; the same header from a client no setting trusts changes
+	// nothing.
+	for _, tc := range []struct {
+		client *organiserClient
+		secure bool
+	}{{newOrganiserClient(plain.h), true}, {newOrganiserClient(newPlainHubTrusting(t, h, "").h), false}} {
+		r = tc.client.do(t, http.MethodGet, "/login", nil, map[string]string{"X-Forwarded-Proto": "https"})
+		for _, c := range r.Cookies() {
+			if c.Secure != tc.secure || strings.HasPrefix(c.Name, "__Host-") != tc.secure {
+				t.Errorf("X-Forwarded-Proto: https, trusted %v: cookie %s", tc.secure, c.String())
+			}
 		}
 	}
 }
 
 // newPlainHub serves the store of h again with no base URL, as a hub on
-// plain HTTP does.
+// plain HTTP does, behind a proxy on loopback that it trusts.
 func newPlainHub(t *testing.T, h *testHub) *organiserClient {
 	t.Helper()
-	srv, err := handlers.New(handlers.Config{}, h.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return newPlainHubTrusting(t, h, "127.0.0.1")
+}
+
+// newPlainHubTrusting is newPlainHub with the trusted-proxy setting proxy.
+func newPlainHubTrusting(t *testing.T, h *testHub, proxy string) *organiserClient {
+	t.Helper()
+	tp, err := handlers.ParseTrustedProxy(proxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := handlers.New(handlers.Config{TrustedProxy: tp}, h.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
