@@ -147,6 +147,12 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// migrationSteps are the parts of a migration SQL cannot do, run after
+// the version's SQL in its transaction.
+var migrationSteps = map[string]func(context.Context, *sql.Tx) error{
+	"0012_text": normaliseStoredEmails,
+}
+
 func (s *Store) applyMigration(ctx context.Context, name, version string) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -166,6 +172,11 @@ func (s *Store) applyMigration(ctx context.Context, name, version string) error 
 	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
+	}
+	if step := migrationSteps[version]; step != nil {
+		if err := step(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().Unix()); err != nil {
 		return err
