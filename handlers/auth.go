@@ -59,7 +59,7 @@ func organiserFrom(c echo.Context) *organiser {
 // secure reports whether cookies must be Secure: the request came over
 // HTTPS, or the hub's public address is HTTPS (behind a proxy).
 func (s *Server) secure(c echo.Context) bool {
-	return c.Scheme() == "https" || strings.HasPrefix(s.cfg.BaseURL, "https://")
+	return s.viaHTTPS(c) || strings.HasPrefix(s.cfg.BaseURL, "https://")
 }
 
 // cookieName is name with the __Host- prefix when cookies are Secure: the

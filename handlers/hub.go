@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
@@ -63,6 +64,9 @@ type Hub struct {
 	log    *slog.Logger
 	upgr   websocket.Upgrader
 	origin string // the configured public origin ("https://host"), also allowed to connect
+	// viaHTTPS says whether a request came over HTTPS (the trusted-proxy
+	// setting, clientaddr.go): the scheme of the hub's own origin.
+	viaHTTPS func(*http.Request) bool
 
 	register   chan *screenClient
 	unregister chan leaving
@@ -81,6 +85,7 @@ func newHub(store *db.Store, renderer *views.Renderer, site func(lang string) vi
 		store: store, views: renderer, site: site, log: logger,
 		register: make(chan *screenClient), unregister: make(chan leaving, 64),
 		stopped: make(chan struct{}), channels: map[screenKey]*screenChannel{},
+		viaHTTPS: func(r *http.Request) bool { return r.TLS != nil },
 	}
 	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
 		h.origin = u.Scheme + "://" + u.Host

@@ -92,7 +92,7 @@ func (s *Server) baseURL(c echo.Context) string {
 	if s.cfg.BaseURL != "" {
 		return s.cfg.BaseURL
 	}
-	return c.Scheme() + "://" + c.Request().Host
+	return s.scheme(c) + "://" + c.Request().Host
 }
 
 // isHTMX reports whether htmx asked, and so wants only a fragment. A

@@ -14,6 +14,10 @@ func (s *Server) routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	// c.RealIP() is the client's address as far as the trusted-proxy
+	// setting lets torg believe (clientaddr.go), not whatever header a
+	// client sends.
+	e.IPExtractor = s.cfg.TrustedProxy.ClientIP
 	// Trailing slashes lead nowhere of their own: /events/ is /events.
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(middleware.RequestID())
@@ -150,7 +154,7 @@ func (s *Server) routes() *echo.Echo {
 
 	// Last, once every route is known: a GET at a form's address leads
 	// back to the form's page (getback.go).
-	answerGETsAtFormAddresses(e)
+	answerGETsAtFormAddresses(e, adm)
 	return e
 }
 

@@ -74,7 +74,7 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 	}
 	scheme, host, _ := strings.Cut(origin, "://")
 	own := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+	if h.viaHTTPS(r) {
 		own = "https"
 	}
 	return (scheme == own && strings.EqualFold(host, r.Host)) || (h.origin != "" && origin == h.origin)

@@ -29,6 +29,9 @@ type Config struct {
 	SMTPURL  string
 	MailFrom string
 	MailDir  string
+	// TrustedProxy says whether a proxy's headers about the client (its
+	// address, HTTPS) may be believed (clientaddr.go).
+	TrustedProxy TrustedProxy
 }
 
 // Server holds everything the handlers use. It is built once by New.
@@ -81,6 +84,7 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 		adminAccess: map[string][]string{},
 	}
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
+	s.hub.viaHTTPS = cfg.TrustedProxy.ViaHTTPS
 	s.echo = s.routes()
 	masker = newTokenMasker(s.echo.Routes())
 	if s.mailer, err = s.newMailer(); err != nil {

@@ -36,6 +36,12 @@ func newTestHub(tb testing.TB) *testHub {
 // newTestHubLogging is newTestHub with the server's log written to log.
 func newTestHubLogging(tb testing.TB, log io.Writer) *testHub {
 	tb.Helper()
+	return newTestHubWith(tb, handlers.Config{BaseURL: "https://torg.example.no"}, log)
+}
+
+// newTestHubWith is newTestHub with the server configured by cfg.
+func newTestHubWith(tb testing.TB, cfg handlers.Config, log io.Writer) *testHub {
+	tb.Helper()
 	ctx := context.Background()
 	path := filepath.Join(tb.TempDir(), "torg.db")
 	store, err := db.Open(ctx, path)
@@ -53,7 +59,7 @@ func newTestHubLogging(tb testing.TB, log io.Writer) *testHub {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := handlers.New(handlers.Config{BaseURL: "https://torg.example.no"}, store, slog.New(slog.NewTextHandler(log, nil)))
+	srv, err := handlers.New(cfg, store, slog.New(slog.NewTextHandler(log, nil)))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -53,6 +53,9 @@ type SMTP struct {
 	host string
 	opts []gomail.Option
 	desc string
+	// starttls is how a smtp:// connection treats STARTTLS: required, or
+	// used when offered (a server on this machine).
+	starttls gomail.TLSPolicy
 }
 
 // NewSMTP reads TORG_SMTP_URL:
@@ -76,13 +79,14 @@ func NewSMTP(rawURL string) (*SMTP, error) {
 	}
 	opts := []gomail.Option{gomail.WithTimeout(smtpTimeout)}
 	port := 587
+	starttls := gomail.NoTLS
 	switch u.Scheme {
 	case "smtp":
+		starttls = gomail.TLSMandatory
 		if isLoopback(host) {
-			opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
-		} else {
-			opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+			starttls = gomail.TLSOpportunistic
 		}
+		opts = append(opts, gomail.WithTLSPolicy(starttls))
 	case "smtps":
 		port = 465
 		opts = append(opts, gomail.WithSSL())
@@ -103,7 +107,7 @@ func NewSMTP(rawURL string) (*SMTP, error) {
 	if _, err := gomail.NewClient(host, opts...); err != nil {
 		return nil, fmt.Errorf("TORG_SMTP_URL: %w", err)
 	}
-	return &SMTP{host: host, opts: opts, desc: u.Scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))}, nil
+	return &SMTP{host: host, opts: opts, starttls: starttls, desc: u.Scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))}, nil
 }
 
 func isLoopback(host string) bool {

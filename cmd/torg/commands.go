@@ -414,6 +414,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 	fs.StringVar(&cfg.BaseURL, "base-url", os.Getenv("TORG_BASE_URL"), "public address, e.g. https://torg.example.no (TORG_BASE_URL)")
 	fs.BoolVar(&cfg.Demo, "demo", envBool("TORG_DEMO"), "fill an EMPTY database with a sample Elverum+ programme (TORG_DEMO)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr("TORG_LOG_FORMAT", "text"), "log format: text or json (TORG_LOG_FORMAT)")
+	fs.StringVar(&cfg.TrustedProxy, "trusted-proxy", os.Getenv("TORG_TRUSTED_PROXY"), "believe a proxy's client address and HTTPS headers: fly, or the proxies' addresses/networks, e.g. 10.0.0.0/8 (TORG_TRUSTED_PROXY; default none)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("TORG_MAIL_FROM"), "sender of e-mail, e.g. \"Elverum+ <torg@elverum.example.no>\" (TORG_MAIL_FROM)")
 	// The SMTP address holds a password: from the environment only, never
 	// a flag that ps would show.

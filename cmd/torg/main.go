@@ -39,6 +39,9 @@ type Config struct {
 	// MailDir is where mail goes without an SMTP server: "mail" beside
 	// the database unless set.
 	MailDir string
+	// TrustedProxy is TORG_TRUSTED_PROXY: whose headers about the client
+	// (address, HTTPS) to believe; see handlers.ParseTrustedProxy.
+	TrustedProxy string
 }
 
 // Main is the running server: tests boot it the same way on ":0" with a
@@ -81,8 +84,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if mailDir == "" {
 		mailDir = filepath.Join(filepath.Dir(m.Config.DB), "mail")
 	}
+	proxy, err := handlers.ParseTrustedProxy(m.Config.TrustedProxy)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxy: %w", err)
+	}
 	m.Server, err = handlers.New(handlers.Config{BaseURL: m.Config.BaseURL, SMTPURL: m.Config.SMTPURL,
-		MailFrom: m.Config.MailFrom, MailDir: mailDir}, store, m.Logger)
+		MailFrom: m.Config.MailFrom, MailDir: mailDir, TrustedProxy: proxy}, store, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -103,7 +110,8 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { m.Server.Run(bg); close(m.hubDone) }()
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(m.listener) }()
-	m.Logger.Info("torg is listening", "addr", m.listener.Addr().String(), "db", m.Config.DB)
+	m.Logger.Info("torg is listening", "addr", m.listener.Addr().String(), "db", m.Config.DB,
+		"trusted_proxy", proxy.String())
 	return nil
 }
 

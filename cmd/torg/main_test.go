@@ -220,3 +220,13 @@ func TestSiteSet(t *testing.T) {
 		}
 	})
 }
+
+// A trusted-proxy setting torg cannot read stops the start with a message
+// that names the flag: a typo must not leave the limits keyed on a proxy.
+func TestServeRefusesAWrongTrustedProxy(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	code, _, stderr := torg(t, dbPath, "serve", "--addr", "127.0.0.1:0", "--trusted-proxy", "proxy.example.no")
+	if code != 1 || !strings.Contains(stderr, "--trusted-proxy") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
