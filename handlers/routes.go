@@ -20,6 +20,8 @@ func (s *Server) routes() *echo.Echo {
 	e.IPExtractor = s.cfg.TrustedProxy.ClientIP
 	// Trailing slashes lead nowhere of their own: /events/ is /events.
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	// Request hygiene (hygiene.go): HEAD is answered wherever GET is.
+	e.Pre(headAsGet)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogURIPath: true, LogMethod: true, LogRequestID: true, LogLatency: true, LogError: true,
@@ -43,6 +45,10 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(securityHeaders)
 	e.Use(middleware.BodyLimit(s.cfg.BodyLimit))
 	e.Use(s.language)
+	// Request hygiene (hygiene.go): HSTS over HTTPS; only the hub's own
+	// hosts; no state changes from other sites' pages; a posted form read once, from its body only, before any
+	// handler or the CSRF check reads it.
+	e.Use(s.strictTransport, s.knownHost, s.sameOrigin(), readBody)
 
 	e.GET("/static/*", s.serveStatic)
 	e.GET("/healthz", s.health)
