@@ -92,20 +92,8 @@ func CheckText(field, s string, kind TextKind) (string, error) {
 	for _, r := range s {
 		n++
 		letter = letter || unicode.IsLetter(r)
-		if kind == Lines && (r == '\t' || isLineBreak(r)) {
-			continue
-		}
-		if isLineBreak(r) || r == '\t' {
-			return "", &Error{Code: EINVALID, Key: "text.one_line", Field: field,
-				Detail: fmt.Sprintf("%s must be one line, but character %d is %s (%U)", field, n, lineBreakName(r), r)}
-		}
-		if isBidiControl(r) {
-			return "", &Error{Code: EINVALID, Key: "hygiene.text.bidi", Field: field,
-				Detail: fmt.Sprintf("%s: character %d is a bidirectional control (%U), which would reorder the text around it", field, n, r)}
-		}
-		if what := refusedRune(r); what != "" {
-			return "", &Error{Code: EINVALID, Key: "text.invalid", Field: field,
-				Detail: fmt.Sprintf("%s: character %d is %s (%U), which cannot be stored", field, n, what, r)}
+		if err := checkRune(field, n, r, kind); err != nil {
+			return "", err
 		}
 	}
 	if kind == Name && s != "" && !letter {
@@ -117,6 +105,31 @@ func CheckText(field, s string, kind TextKind) (string, error) {
 		s = lineBreaks.Replace(s)
 	}
 	return s, nil
+}
+
+// Storable reports whether a text of kind may hold r: what a form shows
+// back of a refused text keeps only these (the invisibles CheckText drops
+// are storable: they are dropped, not refused).
+func Storable(r rune, kind TextKind) bool { return checkRune("", 0, r, kind) == nil }
+
+// checkRune is CheckText's rule for the n-th character of a text.
+func checkRune(field string, n int, r rune, kind TextKind) error {
+	if kind == Lines && (r == '\t' || isLineBreak(r)) {
+		return nil
+	}
+	if isLineBreak(r) || r == '\t' {
+		return &Error{Code: EINVALID, Key: "text.one_line", Field: field,
+			Detail: fmt.Sprintf("%s must be one line, but character %d is %s (%U)", field, n, lineBreakName(r), r)}
+	}
+	if isBidiControl(r) {
+		return &Error{Code: EINVALID, Key: "hygiene.text.bidi", Field: field,
+			Detail: fmt.Sprintf("%s: character %d is a bidirectional control (%U), which would reorder the text around it", field, n, r)}
+	}
+	if what := refusedRune(r); what != "" {
+		return &Error{Code: EINVALID, Key: "text.invalid", Field: field,
+			Detail: fmt.Sprintf("%s: character %d is %s (%U), which cannot be stored", field, n, what, r)}
+	}
+	return nil
 }
 
 // pastedInvisible reports whether r is an invisible character that text

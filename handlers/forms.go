@@ -81,7 +81,7 @@ func (fv *formValidator) check(form any, l views.Localizer, f *views.Form) {
 }
 
 // readForm reads the named fields of a posted form's body (postForm:
-// never its query string) into f.Values, each
+// never its query string; a GET form's query) into f.Values, each
 // through the store's own text check (db.CheckText), so the form refuses
 // exactly what the store would: a value that is not valid UTF-8 or holds
 // control characters gets the store's message on its field (422, never a
@@ -89,9 +89,12 @@ func (fv *formValidator) check(form any, l views.Localizer, f *views.Form) {
 // line break, U+FFFD for invalid bytes) so the page itself stays valid.
 // Multi-line fields come back with their line breaks as "\n".
 func readForm(c echo.Context, l views.Localizer, f *views.Form, multiline map[string]bool) error {
-	params, err := postForm(c)
-	if err != nil {
-		return err
+	params := c.QueryParams() // a GET form: a filter, an export's period
+	if !isSafeMethod(c.Request().Method) {
+		var err error
+		if params, err = postForm(c); err != nil {
+			return err
+		}
 	}
 	for _, name := range f.Order {
 		kind := db.Line
@@ -101,16 +104,12 @@ func readForm(c echo.Context, l views.Localizer, f *views.Form, multiline map[st
 		case personNames[name]:
 			kind = db.Name
 		}
-		shownKind := kind // a single character is checked, not a whole name
-		if kind == db.Name {
-			shownKind = db.Line
-		}
 		raw := strings.TrimSpace(params.Get(name))
 		text, err := db.CheckText(name, raw, kind)
 		if err != nil {
 			f.Errors[name] = l.T(db.ErrorKey(err))
 			text = strings.Map(func(r rune) rune {
-				if _, err := db.CheckText(name, string(r), shownKind); err != nil {
+				if !db.Storable(r, kind) {
 					if unicode.IsSpace(r) {
 						return ' ' // a line break in a one-line field
 					}

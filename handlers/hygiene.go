@@ -79,7 +79,7 @@ func readBody(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // sameOrigin refuses a state-changing request another site's page made
-// (403, a page in the user's language): a form elsewhere posting to a
+// (403, the page that says so in the user's language): a form elsewhere posting to a
 // known link would otherwise sign someone up, cancel or erase. The rule
 // is net/http's CrossOriginProtection: Sec-Fetch-Site must be
 // same-origin (or none: typed by the user); without it, the Origin, if
@@ -100,7 +100,7 @@ func (s *Server) sameOrigin() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if cop.Check(c.Request()) != nil {
-				return refuse(http.StatusForbidden, "hygiene.cross_site")
+				return refuse(http.StatusForbidden, "error.403.text")
 			}
 			return next(c)
 		}

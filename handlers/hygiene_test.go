@@ -68,7 +68,7 @@ func TestCrossSitePostRefused(t *testing.T) {
 		if r.StatusCode != http.StatusForbidden {
 			t.Errorf("%s: status %d, want 403", name, r.StatusCode)
 		}
-		assertContains(t, r, "Skjemaet ble sendt fra et annet nettsted", `lang="nb"`)
+		assertContains(t, r, "Forespørselen kom fra et annet nettsted og ble avvist.", `lang="nb"`)
 	}
 	if n := signupsOf(t, h); n != 0 {
 		t.Fatalf("%d signups stored from other sites", n)
@@ -76,7 +76,7 @@ func TestCrossSitePostRefused(t *testing.T) {
 	r := send(t, h, http.MethodPost, "", signupPath, strings.NewReader(form.Encode()),
 		map[string]string{"Sec-Fetch-Site": "cross-site", "Accept-Language": "en"})
 	assertStatus(t, r, http.StatusForbidden)
-	assertContains(t, r, "The form was sent from another website")
+	assertContains(t, r, "The request came from another website and was refused.")
 
 	su, err := h.Store.CreateSignup(context.Background(), h.Event.Slug, db.NewSignup{Name: "Ola", Email: "ola@example.no", Seats: 1})
 	if err != nil {

@@ -40,7 +40,7 @@ func (s *Server) supporter(c echo.Context) (string, error) {
 	v := base64.RawURLEncoding.EncodeToString(b)
 	c.SetCookie(&http.Cookie{
 		Name: supporterCookie, Value: v, Path: "/ideas", MaxAge: int(supporterMaxAge / time.Second),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure(c),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.viaHTTPS(c),
 	})
 	return v, nil
 }
