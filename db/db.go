@@ -137,7 +137,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
+	for version := range dataMigrations {
+		names = append(names, version)
+	}
+	sort.Slice(names, func(i, j int) bool { return filepath.Base(names[i]) < filepath.Base(names[j]) })
 	for _, name := range names {
 		version := strings.TrimSuffix(filepath.Base(name), ".sql")
 		if err := s.applyMigration(ctx, name, version); err != nil {
@@ -145,12 +148,6 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// migrationSteps are the parts of a migration SQL cannot do, run after
-// the version's SQL in its transaction.
-var migrationSteps = map[string]func(context.Context, *sql.Tx) error{
-	"0012_text": normaliseStoredEmails,
 }
 
 func (s *Store) applyMigration(ctx context.Context, name, version string) error {
@@ -166,15 +163,16 @@ func (s *Store) applyMigration(ctx context.Context, name, version string) error 
 	if n > 0 {
 		return nil
 	}
-	body, err := migrationFiles.ReadFile(name)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return err
-	}
-	if step := migrationSteps[version]; step != nil {
-		if err := step(ctx, tx); err != nil {
+	if migrate, ok := dataMigrations[name]; ok {
+		if err := migrate(ctx, tx); err != nil {
+			return err
+		}
+	} else {
+		body, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -224,6 +225,40 @@ func (s *Store) markMail(ctx context.Context, set string, id int64, args ...any)
 		}
 		return nil
 	})
+}
+
+// MailWithRecipient returns which of the messages ids still hold their
+// recipient: not erased with the person (by their own wish or by the
+// retention job) and not gone. Copies of a message kept outside the
+// database (the mail folder's .eml files) must follow it.
+func (s *Store) MailWithRecipient(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	keep := make(map[int64]bool, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)] // under SQLite's limit on parameters
+		ids = ids[len(batch):]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := s.read.QueryContext(ctx, `SELECT id FROM mail_outbox WHERE recipient != '' AND id IN (?`+
+			strings.Repeat(", ?", len(batch)-1)+`)`, args...)
+		if err != nil {
+			return nil, Internal(err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, Internal(err)
+			}
+			keep[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, Internal(err)
+		}
+	}
+	return keep, nil
 }
 
 // MailFilter picks messages for the organisers' list.

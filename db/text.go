@@ -170,7 +170,8 @@ func refusedRune(r rune) string {
 }
 
 // normaliseStoredEmails rewrites the e-mail addresses stored before
-// NormalizeEmail composed them (migration 0012_text), so the duplicate
+// NormalizeEmail composed them (data migration 0012_text: SQLite has no
+// NFC function), so the duplicate
 // check finds them. Where the rewritten address is already another live
 // signup's for the same event (two signups that were one person all
 // along), the row keeps its address: changing it would break the unique

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -176,9 +177,14 @@ func (h *Hub) writePump(c *screenClient) {
 }
 
 // finishClosing waits, after the close frame, for the reader to end (the
-// client's close reply ends it), then reads and discards what is left
-// until the client closes or closeGrace passes, so that the connection is
-// closed with nothing unread.
+// client's close reply ends it), then reads and discards what is left on
+// the connection until the client closes or closeGrace passes, so that
+// the connection is closed with nothing unread.
+//
+// It reads the network connection itself, not through gorilla: a reader
+// that ended on an error (a chatty client's pings are refused by failing
+// the ping handler) leaves gorilla's reader failed for good, and
+// NextReader would return at once with the client's frames still unread.
 func (c *screenClient) finishClosing() {
 	if c.readDone == nil {
 		return
@@ -188,10 +194,7 @@ func (c *screenClient) finishClosing() {
 	case <-time.After(closeGrace):
 		return // the reader still reads: it will end when the connection closes
 	}
-	c.conn.SetReadDeadline(time.Now().Add(closeGrace))
-	for {
-		if _, _, err := c.conn.NextReader(); err != nil {
-			return
-		}
-	}
+	nc := c.conn.NetConn()
+	nc.SetReadDeadline(time.Now().Add(closeGrace))
+	io.Copy(io.Discard, nc)
 }

@@ -145,14 +145,16 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 const pollInterval = time.Second
 
 // Run watches the database for writes by other processes, sends the mail
-// outbox, erases personal data past its time once a day (retention.go)
-// and runs the live feed's hub until ctx ends, then closes every screen's
+// outbox, erases personal data past its time once a day (retention.go),
+// keeps the mail folder's copies to those not erased, and runs the live feed's hub until ctx ends, then closes every screen's
 // connection with 1001 (going away) and waits for the mail sender to
 // finish the message in hand.
 func (s *Server) Run(ctx context.Context) {
 	go s.store.Watch(ctx, pollInterval)
 	retentionDone := make(chan struct{})
 	go func() { s.runRetention(ctx, purgeEvery); close(retentionDone) }()
+	pruneDone := make(chan struct{})
+	go func() { s.runMailFolderPrune(ctx, mailFolderPruneEvery); close(pruneDone) }()
 	if s.mailer != nil {
 		done := make(chan struct{})
 		go func() { s.mailer.Run(ctx); close(done) }()
@@ -160,4 +162,5 @@ func (s *Server) Run(ctx context.Context) {
 	}
 	s.hub.Run(ctx)
 	<-retentionDone
+	<-pruneDone
 }

@@ -57,7 +57,7 @@ func newTLSServer(t *testing.T, implicit bool) *tlsServer {
 	srv.Domain = "localhost"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-	srv.AllowInsecureAuth = false // AUTH only once the connection is encrypted
+	srv.AllowInsecureAuth = false             // AUTH only once the connection is encrypted
 	srv.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point of one test
 	if implicit {
 		ln = tls.NewListener(ln, srv.TLSConfig)

@@ -147,6 +147,67 @@ type Folder struct {
 
 func (f *Folder) String() string { return "folder " + f.Dir }
 
+// Prune deletes the files of messages whose person is gone: keep says,
+// for the outbox ids of the files there (the sender names each message
+// "<id>-<kind>"), which still hold their recipient. A file that is not a
+// message of ours is left alone. It returns how many files went.
+func (f *Folder) Prune(keep func(ids []int64) (map[int64]bool, error)) (int, error) {
+	entries, err := os.ReadDir(f.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	files := map[int64][]string{}
+	var ids []int64
+	for _, e := range entries {
+		id, ok := messageID(e.Name())
+		if !ok || e.IsDir() {
+			continue
+		}
+		if files[id] == nil {
+			ids = append(ids, id)
+		}
+		files[id] = append(files[id], e.Name())
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	kept, err := keep(ids)
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, id := range ids {
+		if kept[id] {
+			continue
+		}
+		for _, name := range files[id] {
+			if err := os.Remove(filepath.Join(f.Dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return removed, err
+			}
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// messageID reads the outbox id from a file name Send made:
+// "20261128-143000-12-signup.confirmed.eml" → 12.
+func messageID(name string) (int64, bool) {
+	rest, ok := strings.CutSuffix(name, ".eml")
+	if !ok {
+		return 0, false
+	}
+	parts := strings.SplitN(rest, "-", 4)
+	if len(parts) < 3 || len(parts[0]) != 8 || len(parts[1]) != 6 {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(parts[2], 10, 64)
+	return id, err == nil && id > 0
+}
+
 // Send writes msg to Dir/<time>-<name>.eml, whole or not at all.
 func (f *Folder) Send(_ context.Context, name string, msg *gomail.Msg) error {
 	if err := os.MkdirAll(f.Dir, 0o750); err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/handlers"
 )
 
 // command is one "torg ..." subcommand.
@@ -421,7 +423,11 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 	cfg.SMTPURL = os.Getenv("TORG_SMTP_URL")
 	return func(ctx context.Context, env *cmdEnv, _ []string) error {
 		cfg.DB = env.dbPath
-		m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, os.Stderr)}
+		// The log is buffered (one write per request line was the request
+		// log's whole cost) and flushed at once for warnings and errors.
+		logs := handlers.NewLogWriter(os.Stderr)
+		defer logs.Close()
+		m := &Main{Config: cfg, Logger: slog.New(handlers.FlushOnWarn(newLogger(cfg.LogFormat, logs).Handler(), logs))}
 		if err := m.Run(ctx); err != nil {
 			m.Close()
 			return err
