@@ -52,6 +52,9 @@ type Server struct {
 	// adminAccess is the roles of each back-office route ("GET
 	// /admin/users"), as adminRoutes registered it; nil: admins only.
 	adminAccess map[string][]string
+	// keptForms draws each form's page again when it is refused as a
+	// whole (keptform.go), by POST route.
+	keptForms map[string]formAgain
 }
 
 // New builds the server and its route table.
@@ -88,6 +91,7 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 
 		adminAccess: map[string][]string{},
 	}
+	s.keptForms = s.formsAgain()
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
 	s.hub.viaHTTPS = cfg.TrustedProxy.ViaHTTPS
 	s.echo = s.routes()

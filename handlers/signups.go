@@ -99,6 +99,9 @@ type signupPage struct {
 	// ShowCalendar: there is something to put in a calendar.
 	ShowCalendar bool
 	EraseError   string // the erase form's message, when it was sent unconfirmed
+	// Notice is a message above everything: a cancel or erase the
+	// database could not take now (keptform.go).
+	Notice string
 	// CheckInQR holds the check-in code, for the door to scan; only a
 	// confirmed signup for an event that takes place has one to show.
 	CheckInQR template.HTML

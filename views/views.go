@@ -222,6 +222,10 @@ type Form struct {
 	Multi  map[string][]string
 	Errors map[string]string // field name -> message in the user's language
 	Order  []string          // fields in the order the form shows them, for the error summary
+	// Problem, if set, is a message about the form as a whole, shown at
+	// the top of the error summary: it was not saved (503), or not taken
+	// now (429), and what to do. What was typed is still in the form.
+	Problem string
 	// ValidateURL, if set, is where a field posts the form when it loses
 	// focus, to have its message shown without a reload (htmx).
 	ValidateURL string
