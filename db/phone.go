@@ -46,6 +46,7 @@ func cleanPhone(phone string) (string, error) {
 // dataMigrations are migrations SQL alone cannot write, by version; they
 // run in order with migrations/*.sql, each once, in its own transaction.
 var dataMigrations = map[string]func(context.Context, *sql.Tx) error{
+	"0012_text":        normaliseStoredEmails, // text.go
 	"0013_phones_e164": phonesToE164,
 }
 

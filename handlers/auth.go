@@ -206,7 +206,7 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 func validCSRF(c echo.Context, want string) bool {
 	got := c.Request().Header.Get(csrfHeader)
 	if got == "" {
-		got = c.FormValue(csrfField)
+		got = postValue(c, csrfField)
 	}
 	return got != "" && hmac.Equal([]byte(got), []byte(want))
 }
@@ -289,9 +289,9 @@ func (s *Server) login(c echo.Context) error {
 	if err := readForm(c, l, f, nil); err != nil {
 		return err
 	}
-	password := c.FormValue("password") // as typed: spaces count
-	delete(f.Values, "password")        // and it is never shown again
-	next := safeNext(c.FormValue("next"))
+	password := postValue(c, "password") // as typed: spaces count
+	delete(f.Values, "password")         // and it is never shown again
+	next := safeNext(postValue(c, "next"))
 	if f.Values["email"] == "" {
 		f.Errors["email"] = l.T("login.email_required")
 	}

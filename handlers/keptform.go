@@ -132,5 +132,5 @@ func (s *Server) loginAgain(c echo.Context, status int, problem string) error {
 		return err
 	}
 	delete(f.Values, "password") // never shown again
-	return s.renderLogin(c, status, keep(f, problem), safeNext(c.FormValue("next")), "")
+	return s.renderLogin(c, status, keep(f, problem), safeNext(postValue(c, "next")), "")
 }

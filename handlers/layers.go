@@ -36,6 +36,14 @@ func (s *Server) layers() []layer {
 		{"security headers", securityHeaders},
 		{"body limit", middleware.BodyLimit(s.cfg.BodyLimit)},
 		{"language", s.language},
+		// Request hygiene (hygiene.go): HSTS over HTTPS; only the hub's
+		// own hosts; no state changes from other sites' pages; a posted
+		// form read once, from its body only, before any handler or the
+		// CSRF check reads it.
+		{"hsts", s.strictTransport},
+		{"known host", s.knownHost},
+		{"same origin", s.sameOrigin()},
+		{"form body", readBody},
 		// Abuse (issue 11): every POST and websocket connect meets its
 		// per-address limit (ratelimit.go), then a public form's
 		// honeypot (honeypot.go). After routing: both go by the route.

@@ -27,7 +27,7 @@ func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 		if q := langParam(c); views.SupportedLanguage(q) {
 			lang = q
 			c.SetCookie(&http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
-				HttpOnly: true, SameSite: http.SameSiteLaxMode})
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.viaHTTPS(c)})
 		} else if ck, err := c.Cookie(langCookie); err == nil && views.SupportedLanguage(ck.Value) {
 			lang = ck.Value
 		} else {

@@ -19,6 +19,8 @@ func (s *Server) routes() *echo.Echo {
 	e.IPExtractor = s.cfg.TrustedProxy.ClientIP
 	// Trailing slashes lead nowhere of their own: /events/ is /events.
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	// Request hygiene (hygiene.go): HEAD is answered wherever GET is.
+	e.Pre(headAsGet)
 	for _, l := range s.layers() {
 		e.Use(l.mw)
 	}

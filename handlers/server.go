@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -84,6 +85,10 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "64K"
 	}
+	if err := checkBaseURL(cfg.BaseURL); err != nil {
+		return nil, err
+	}
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/") // links add their own
 	assets, err := static.Load()
 	if err != nil {
 		return nil, err

@@ -176,9 +176,9 @@ func (s *Server) signupData(c echo.Context) error {
 // eraseSignup deletes the signup and everything about it (GDPR art. 17),
 // once the person has ticked that they mean it.
 func (s *Server) eraseSignup(c echo.Context) error {
-	params, err := c.FormParams()
+	params, err := postForm(c)
 	if err != nil {
-		return echo.ErrBadRequest.WithInternal(err)
+		return err
 	}
 	if params.Get("confirm") != "yes" {
 		msg := s.localizer(c).T("signup.erase.confirm_required")
@@ -204,9 +204,9 @@ func (s *Server) showErased(c echo.Context) error {
 // (htmx: the question alone, in place of the button). A signup that can
 // no longer be cancelled goes back to its page, which says why.
 func (s *Server) cancelSignup(c echo.Context) error {
-	params, err := c.FormParams()
+	params, err := postForm(c)
 	if err != nil {
-		return echo.ErrBadRequest.WithInternal(err)
+		return err
 	}
 	token := c.Param("token")
 	if params.Get("confirm") != "yes" {

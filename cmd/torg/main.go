@@ -87,6 +87,11 @@ type Main struct {
 // Run opens the database, seeds the demo programme when asked, and starts
 // serving. It returns once the server listens.
 func (m *Main) Run(ctx context.Context) error {
+	if m.Config.BaseURL == "" && m.production() {
+		return fmt.Errorf("TORG_BASE_URL (--base-url) must name the public address, such as https://torg.example.no, "+
+			"when torg listens on %s beyond this machine: links in calendars, e-mails and the screen's QR code are built on it, "+
+			"and requests for other hosts are refused. To try torg on this machine, use --demo or --addr localhost:8080", m.Config.Addr)
+	}
 	scale, off, err := parseRateLimit(m.Config.RateLimit)
 	if err != nil {
 		return err
@@ -188,6 +193,25 @@ func (m *Main) MetricsURL() string {
 		return ""
 	}
 	return "http://" + m.metricsListener.Addr().String()
+}
+
+// production reports whether the server is live for the public: not a
+// demo, and listening beyond this machine (":8080", an address that is
+// not loopback). There a public address is required, so that links are
+// never built from a Host header a client chose.
+func (m *Main) production() bool {
+	if m.Config.Demo {
+		return false
+	}
+	host, _, err := net.SplitHostPort(m.Config.Addr)
+	if err != nil {
+		return true // net.Listen will say what is wrong with it
+	}
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }
 
 // URL is the address the server listens on, e.g. "http://127.0.0.1:41234".
