@@ -282,3 +282,7 @@ func FuzzTokenMasker(f *testing.F) {
 func containsLinkStart(s string) bool {
 	return strings.Contains(s, "/signups/") || strings.Contains(s, "/ideas/manage/") || strings.Contains(s, "/ideas/requests/")
 }
+
+// CheckICS is checkICS for the tests outside the package (the hostile
+// corpus reads every calendar the site serves).
+func CheckICS(t *testing.T, out string) map[string][]string { return checkICS(t, out) }
