@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/torghub/torg/db"
 )
 
@@ -78,7 +76,7 @@ func FuzzForms(f *testing.F) {
 		if !took || form.pages == nil || !contains(form.shows, target) {
 			return
 		}
-		want := norm.NFC.String(lineBreaks.Replace(strings.TrimSpace(value)))
+		want := storedAs(t, name, value)
 		found := false
 		for _, p := range form.pages(fx, r) {
 			page := fx.admin.oc.get(t, p)

@@ -188,3 +188,15 @@ func textprotoKey(s string) string {
 	}
 	return strings.Join(parts, "-")
 }
+
+// storedAs is an accepted value as the store keeps it and pages show it:
+// the store's one text rule (db.CheckText: NFC, pasted invisibles dropped,
+// line breaks made one, trimmed).
+func storedAs(t testing.TB, where, value string) string {
+	t.Helper()
+	want, err := db.CheckText("value", value, db.Lines)
+	if err != nil {
+		t.Errorf("%s: accepted, but the store's text rule refuses it: %v", where, err)
+	}
+	return want
+}
