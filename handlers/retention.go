@@ -14,20 +14,10 @@ const purgeEvery = 24 * time.Hour
 // retentionActor is who the audit log says purged.
 const retentionActor = "retention"
 
-// runRetention purges once when the server starts (a server restarted
-// every night would otherwise never get to it) and then every purgeEvery,
-// until ctx ends.
+// runRetention runs the retention job alone on its clock (every), as
+// runJobs runs it with the others.
 func (s *Server) runRetention(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		s.purge(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+	runJob(ctx, job{name: "retention", every: every, run: s.purge})
 }
 
 // purge runs the retention job once and logs what it erased: counts, and
