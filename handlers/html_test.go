@@ -149,6 +149,9 @@ func TestValidHTML(t *testing.T) {
 	for name, r := range journeyPages(t) {
 		pages[name] = r
 	}
+	for name, r := range offerPages(t, h) {
+		pages[name] = r
+	}
 	var files []string
 	for name, r := range pages {
 		if r.StatusCode >= 500 || !strings.Contains(r.Body, "<!DOCTYPE html>") {

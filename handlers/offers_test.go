@@ -353,3 +353,34 @@ func shortDate(t time.Time) string {
 	t = t.In(db.Oslo)
 	return fmt.Sprintf("%d. %s", t.Day(), months[t.Month()-1])
 }
+
+// offerPages are the signup page's offer states, for the HTML checker
+// (html_test.go): an open offer, its decline, an answer that comes twice.
+func offerPages(t *testing.T, h *testHub) map[string]response {
+	t.Helper()
+	ctx := context.Background()
+	e, err := h.Store.CreateEvent(ctx, db.NewEvent{Title: "Seminar om beredskap", Kind: db.KindSeminar, Place: "Rådhuset",
+		StartsAt: time.Now().Add(96 * time.Hour).Truncate(time.Minute), Capacity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hours := 24
+	if _, err := h.Store.UpdateEvent(ctx, e.Slug, db.EventChanges{OfferHours: &hours}); err != nil {
+		t.Fatal(err)
+	}
+	first := mustSignupAs(t, h, e.Slug, "first@example.no", "Første", 1, "")
+	ola := mustSignupAs(t, h, e.Slug, "ola@example.no", "Ola <Nordmann>", 1, "")
+	per := mustSignupAs(t, h, e.Slug, "per@example.no", "Per", 1, "")
+	if _, err := h.Store.CancelSignup(ctx, first.Token, db.ActorResident); err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]response{
+		"signup-offer":         h.get(t, "/signups/"+ola.Token+"?answer=accept"),
+		"signup-offer-waiting": h.get(t, "/signups/"+per.Token+"?lang=en"),
+		"event-offers-full":    h.get(t, "/events/"+e.Slug),
+	}
+	h.post(t, "/signups/"+ola.Token+"/offer/decline", url.Values{})
+	pages["signup-offer-declined-en"] = h.get(t, "/signups/"+ola.Token+"?lang=en")
+	pages["signup-offer-twice"] = h.post(t, "/signups/"+ola.Token+"/offer/accept", url.Values{})
+	return pages
+}
