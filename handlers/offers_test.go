@@ -115,6 +115,9 @@ func TestOfferPage(t *testing.T) {
 	if strings.Contains(r.Body, `id="offer-accept" autofocus`) {
 		t.Errorf("the page focuses an answer nobody chose")
 	}
+	if strings.Contains(r.Body, `action="`+page+`/cancel"`) {
+		t.Errorf("the offer page offers leaving the list beside declining")
+	}
 	// The next in line waits and is told how offers work here.
 	assertContains(t, h.get(t, "/signups/"+per.Token), "Du er nummer 2 i køen", "tilbud om den på e-post og har 24 timer på å svare")
 	assertContains(t, h.get(t, "/events/"+h.Event.Slug), "så får du tilbud om plass på e-post")

@@ -143,7 +143,8 @@ func (s *Server) renderSignup(c echo.Context, status int, fragment string, adjus
 		Offer: su.OfferOpen(s.store.Now()) && !e.Cancelled(),
 	}
 	if data.Offer {
-		data.Head = "offer.open"
+		// Declining is leaving the list: one button for it, not two.
+		data.Head, data.CanCancel = "offer.open", false
 		data.Focus = c.QueryParam("answer")
 	} else if err := s.offerOutcome(ctx, su, &data); err != nil {
 		return err
