@@ -397,8 +397,9 @@ func (s *Store) AddWalkIn(ctx context.Context, slug string, in NewWalkIn) (*Chec
 	for _, f := range []struct {
 		name string
 		text *string
-	}{{"name", &in.Name}, {"organization", &in.Organization}, {"email", &in.Email}, {"key", &in.Key}} {
-		text, err := CheckText(f.name, strings.TrimSpace(*f.text), Line)
+		kind TextKind
+	}{{"name", &in.Name, Name}, {"organization", &in.Organization, Line}, {"email", &in.Email, Line}, {"key", &in.Key, Line}} {
+		text, err := CheckText(f.name, strings.TrimSpace(*f.text), f.kind)
 		if err != nil {
 			return nil, err
 		}
@@ -418,7 +419,7 @@ func (s *Store) AddWalkIn(ctx context.Context, slug string, in NewWalkIn) (*Chec
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || a.Name != "" {
 			return nil, invalidField("email", "walkin.email_invalid", "%q is not an e-mail address", in.Email)
 		}
-		in.Email = strings.ToLower(in.Email)
+		in.Email = NormalizeEmail(in.Email)
 	}
 	var res *CheckInResult
 	err := s.inWrite(ctx, func(tx *sql.Tx) error {

@@ -37,6 +37,19 @@ type Store struct {
 	ideaIndexMu sync.Mutex                // one rebuild of it at a time
 	committed   chan struct{}
 	settings    atomic.Pointer[settingsSnapshot] // Settings as of one revision
+	writeTimes  atomic.Pointer[WriteObserver]    // nil: nobody measures the write lock
+
+	path      string                     // the database file, for WriteHealth
+	fault     atomic.Pointer[WriteFault] // the last write's failure, while it lasts (faults.go)
+	probing   atomic.Bool                // a probe for recovery is running
+	closed    chan struct{}              // closed by Close; stops the probe
+	closeOnce sync.Once
+	// FreeSpaceFloor is the free space under which WriteHealth reports
+	// the disk as full (DefaultFreeSpaceFloor).
+	FreeSpaceFloor int64
+	// ProbeInterval is how often a failing database is tried again
+	// (DefaultProbeInterval); tests shorten it.
+	ProbeInterval time.Duration
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -60,7 +73,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	params.Set("_journal_mode", "WAL")
 	params.Set("_synchronous", "FULL")
 	params.Set("_foreign_keys", "on")
-	params.Set("_busy_timeout", "10000")
+	params.Set("_busy_timeout", strconv.FormatInt(writeWait.Milliseconds(), 10)) // see writeWait
 	params.Set("_txlock", "immediate")
 	// secure_delete=on: SQLite overwrites deleted content with zeros, in
 	// table and index pages and on pages it frees. Without it an erased
@@ -94,7 +107,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 
-	s := &Store{write: write, read: read, committed: make(chan struct{}, 1), Now: time.Now, Argon2: DefaultArgon2}
+	s := &Store{write: write, read: read, committed: make(chan struct{}, 1), Now: time.Now, Argon2: DefaultArgon2,
+		path: path, closed: make(chan struct{}), FreeSpaceFloor: DefaultFreeSpaceFloor,
+		ProbeInterval: DefaultProbeInterval}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -115,6 +130,7 @@ func fileURI(path string) string {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closed) })
 	rerr := s.read.Close()
 	if err := s.write.Close(); err != nil {
 		return err
@@ -137,7 +153,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
+	for version := range dataMigrations {
+		names = append(names, version)
+	}
+	sort.Slice(names, func(i, j int) bool { return filepath.Base(names[i]) < filepath.Base(names[j]) })
 	for _, name := range names {
 		version := strings.TrimSuffix(filepath.Base(name), ".sql")
 		if err := s.applyMigration(ctx, name, version); err != nil {
@@ -160,12 +179,18 @@ func (s *Store) applyMigration(ctx context.Context, name, version string) error 
 	if n > 0 {
 		return nil
 	}
-	body, err := migrationFiles.ReadFile(name)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return err
+	if migrate, ok := dataMigrations[name]; ok {
+		if err := migrate(ctx, tx); err != nil {
+			return err
+		}
+	} else {
+		body, err := migrationFiles.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().Unix()); err != nil {
 		return err
@@ -260,22 +285,32 @@ func (s *Store) inWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// WriteObserver is told, after each write transaction, how long it waited
+// for the write lock and how long it then held it. It runs on the writer's
+// goroutine, after the lock is released: it must be quick and must not
+// write to the store.
+type WriteObserver func(waited, held time.Duration)
+
+// ObserveWrites sets the observer of every later write transaction (the
+// metrics, handlers/metrics.go); nil stops it. The store itself knows
+// nothing of how the figures are kept.
+func (s *Store) ObserveWrites(f WriteObserver) {
+	if f == nil {
+		s.writeTimes.Store(nil)
+		return
+	}
+	s.writeTimes.Store(&f)
+}
+
 // inPrivateWrite runs fn in one write transaction without moving the
 // revision: for writes no page shows and the live feed never reads
 // (sessions, failed sign-ins), which must not empty the public page cache.
+// It waits at most writeWait for the write lock, and remembers whether
+// the database took the change (WriteHealth).
 func (s *Store) inPrivateWrite(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return Internal(fmt.Errorf("begin: %w", err))
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return Internal(fmt.Errorf("commit: %w", err))
-	}
-	return nil
+	err := s.withWriteTx(ctx, writeWait, fn)
+	s.noteWrite(err)
+	return err
 }
 
 // Backup writes an online, consistent copy of the database to path. The

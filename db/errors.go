@@ -15,6 +15,13 @@ const (
 	ENOTFOUND Code = "not_found"
 	ECONFLICT Code = "conflict"
 	EINTERNAL Code = "internal"
+	// EUNAVAILABLE: the database cannot take the change now (the disk is
+	// full, the file read-only, the write lock held too long). Nothing was
+	// stored; the same request can work later (faults.go).
+	EUNAVAILABLE Code = "unavailable"
+	// ECANCELED: whoever asked went away (the request's context ended)
+	// before the answer was ready. Not a fault of ours.
+	ECANCELED Code = "canceled"
 )
 
 // Error is a failure the caller can act on. Key names the message in the
@@ -51,6 +58,9 @@ func ErrorCode(err error) Code {
 	if errors.As(err, &e) {
 		return e.Code
 	}
+	if classified := classify(err); classified != nil {
+		return classified.Code
+	}
 	return EINTERNAL
 }
 
@@ -59,6 +69,9 @@ func ErrorKey(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Key
+	}
+	if classified := classify(err); classified != nil {
+		return classified.Key
 	}
 	return ""
 }
@@ -87,11 +100,16 @@ func Conflictf(key, format string, args ...any) error {
 	return &Error{Code: ECONFLICT, Key: key, Detail: fmt.Sprintf(format, args...)}
 }
 
-// Internal wraps an unexpected failure.
+// Internal wraps an unexpected failure. A failure that is not ours to fix
+// in code (the disk full, the caller gone) gets its own code here, once,
+// for every store method: see classify in faults.go.
 func Internal(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
 		return err
+	}
+	if classified := classify(err); classified != nil {
+		return classified
 	}
 	return &Error{Code: EINTERNAL, Key: "error.internal", Err: err}
 }

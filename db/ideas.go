@@ -137,14 +137,14 @@ func (in NewIdea) clean() (NewIdea, error) {
 		kind TextKind
 	}{
 		{"title", &in.Title, Line}, {"summary", &in.Summary, Lines}, {"description", &in.Description, Lines},
-		{"company", &in.Company, Line}, {"contact_name", &in.ContactName, Line}, {"email", &in.Email, Line},
+		{"company", &in.Company, Line}, {"contact_name", &in.ContactName, Name}, {"email", &in.Email, Line},
 		{"phone", &in.Phone, Line},
 	} {
 		if *f.v, err = CheckText(f.name, strings.TrimSpace(*f.v), f.kind); err != nil {
 			return in, err
 		}
 	}
-	in.Email = strings.ToLower(in.Email)
+	in.Email = NormalizeEmail(in.Email)
 	if in.Phone, err = cleanPhone(in.Phone); err != nil {
 		return in, err
 	}

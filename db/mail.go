@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -226,6 +227,40 @@ func (s *Store) markMail(ctx context.Context, set string, id int64, args ...any)
 	})
 }
 
+// MailWithRecipient returns which of the messages ids still hold their
+// recipient: not erased with the person (by their own wish or by the
+// retention job) and not gone. Copies of a message kept outside the
+// database (the mail folder's .eml files) must follow it.
+func (s *Store) MailWithRecipient(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	keep := make(map[int64]bool, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)] // under SQLite's limit on parameters
+		ids = ids[len(batch):]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := s.read.QueryContext(ctx, `SELECT id FROM mail_outbox WHERE recipient != '' AND id IN (?`+
+			strings.Repeat(", ?", len(batch)-1)+`)`, args...)
+		if err != nil {
+			return nil, Internal(err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, Internal(err)
+			}
+			keep[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, Internal(err)
+		}
+	}
+	return keep, nil
+}
+
 // MailFilter picks messages for the organisers' list.
 type MailFilter struct {
 	Status string // "": any
@@ -280,6 +315,29 @@ func (s *Store) MailCounts(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
+// MailOutboxState is the outbox as the metrics report it.
+type MailOutboxState struct {
+	Waiting  int // pending or being sent: not yet delivered
+	Retrying int // of those, the ones whose last attempt failed for now (a 4xx, no connection)
+	Failed   int // refused for good or given up on
+}
+
+// MailOutboxState counts the messages not delivered. The index on
+// (status, next_at) takes the query past the sent messages, which are
+// nearly all of them; it runs at each scrape of the metrics.
+func (s *Store) MailOutboxState(ctx context.Context) (MailOutboxState, error) {
+	var st MailOutboxState
+	err := s.read.QueryRowContext(ctx, `SELECT
+			count(*) FILTER (WHERE status IN ('pending', 'sending')),
+			count(*) FILTER (WHERE status IN ('pending', 'sending') AND last_error <> ''),
+			count(*) FILTER (WHERE status = 'failed')
+		FROM mail_outbox WHERE status IN ('pending', 'sending', 'failed')`).Scan(&st.Waiting, &st.Retrying, &st.Failed)
+	if err != nil {
+		return st, Internal(err)
+	}
+	return st, nil
+}
+
 // DefaultRemindHours is how long before an event its people are reminded,
 // unless the event says otherwise (events.remind_hours; 0: no reminder).
 const DefaultRemindHours = 24
@@ -325,7 +383,7 @@ func (s *Store) MailManageLink(ctx context.Context, slug, email string) error {
 		if err != nil {
 			return err
 		}
-		signups, err := s.querySignups(ctx, tx, `s.event_id = ? AND s.email = lower(?) AND s.status <> 'cancelled'`, e.ID, email)
+		signups, err := s.querySignups(ctx, tx, `s.event_id = ? AND s.email = ? AND s.status <> 'cancelled'`, e.ID, NormalizeEmail(email))
 		if err != nil || len(signups) == 0 {
 			return err
 		}

@@ -157,12 +157,12 @@ func (s *Store) AskToConnect(ctx context.Context, ideaID int64, in NewInterest) 
 		name string
 		v    *string
 		kind TextKind
-	}{{"company", &in.Company, Line}, {"contact_name", &in.ContactName, Line}, {"email", &in.Email, Line}, {"message", &in.Message, Lines}} {
+	}{{"company", &in.Company, Line}, {"contact_name", &in.ContactName, Name}, {"email", &in.Email, Line}, {"message", &in.Message, Lines}} {
 		if *f.v, err = CheckText(f.name, strings.TrimSpace(*f.v), f.kind); err != nil {
 			return nil, err
 		}
 	}
-	in.Email = strings.ToLower(in.Email)
+	in.Email = NormalizeEmail(in.Email)
 	if in.Company == "" || in.ContactName == "" || in.Email == "" {
 		return nil, Invalidf("interest.required", "a request needs a company, a contact and an e-mail address")
 	}

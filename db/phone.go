@@ -1,6 +1,8 @@
 package db
 
 import (
+	"context"
+	"database/sql"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -39,4 +41,47 @@ func cleanPhone(phone string) (string, error) {
 		return "", &Error{Code: EINVALID, Key: "validation.phone.phone", Field: "phone", Detail: "not a valid phone number"}
 	}
 	return e164, nil
+}
+
+// dataMigrations are migrations SQL alone cannot write, by version; they
+// run in order with migrations/*.sql, each once, in its own transaction.
+var dataMigrations = map[string]func(context.Context, *sql.Tx) error{
+	"0012_text":        normaliseStoredEmails, // text.go
+	"0013_phones_e164": phonesToE164,
+}
+
+// phonesToE164 rewrites the phone numbers stored before the store kept
+// them in E.164 ("900 00 000", "+47 62 41 00 00") in that form, so that
+// every number reads, compares and exports the same way. A number the
+// library cannot read is left exactly as the person wrote it: changed
+// data would be worse than an odd one.
+func phonesToE164(ctx context.Context, tx *sql.Tx) error {
+	for _, table := range []string{"signups", "ideas"} {
+		rows, err := tx.QueryContext(ctx, `SELECT id, phone FROM `+table+` WHERE phone != ''`)
+		if err != nil {
+			return err
+		}
+		changed := map[int64]string{}
+		for rows.Next() {
+			var id int64
+			var phone string
+			if err := rows.Scan(&id, &phone); err != nil {
+				rows.Close()
+				return err
+			}
+			if e164, ok := PhoneE164(phone); ok && e164 != phone {
+				changed[id] = e164
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for id, e164 := range changed {
+			if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET phone = ? WHERE id = ?`, e164, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -126,7 +126,7 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		text *string
 		kind TextKind
 	}{
-		{"name", &in.Name, Line}, {"email", &in.Email, Line}, {"phone", &in.Phone, Line},
+		{"name", &in.Name, Name}, {"email", &in.Email, Line}, {"phone", &in.Phone, Line},
 		{"organization", &in.Organization, Line}, {"diet", &in.Diet, Lines},
 		{"show_name", &in.ShowName, Line}, {"lang", &in.Lang, Line},
 	} {
@@ -136,7 +136,12 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		}
 		*f.text = text
 	}
-	in.Email = strings.ToLower(in.Email)
+	if in.Name == "" {
+		// The form asks for it; here it also stops a name that was only
+		// invisible characters (CheckText drops them) reaching the wall.
+		return nil, invalidField("name", "validation.name.required", "a signup needs a name")
+	}
+	in.Email = NormalizeEmail(in.Email)
 	var err error
 	if in.Phone, err = cleanPhone(in.Phone); err != nil {
 		return nil, err

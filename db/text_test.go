@@ -2,6 +2,8 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +23,16 @@ func TestCheckText(t *testing.T) {
 			{"Rørløft – «Blålys» & beredskap", db.Line, "Rørløft – «Blålys» & beredskap"},
 			{"Kari\u00a0Nordmann", db.Line, "Kari\u00a0Nordmann"}, // a no-break space is a space
 			{"\U0001F469\u200D\u2695\uFE0F 🇳🇴", db.Line, "\U0001F469\u200D\u2695\uFE0F 🇳🇴"},
-			{"مريم\u200F", db.Line, "مريم\u200F"},                             // a right-to-left mark is harmless
-			{"\u2068Ola\u2069", db.Line, "\u2068Ola\u2069"},                   // so is an isolate, which apps insert
+			{"مريم\u200F", db.Line, "مريم\u200F"}, // a right-to-left mark is harmless
+			{"Kari Nordmann", db.Name, "Kari Nordmann"},
+			{"李 小龍", db.Name, "李 小龍"},
+			{"Pål", db.Line, "Pål"},                                           // composed (NFC) ...
+			{"Pa\u030Al", db.Line, "Pål"},                                     // ... as a decomposed "å" becomes (ø has no decomposition)
+			{"Zoe\u0308", db.Name, "Zoë"},                                     // a combining diaeresis composed
+			{"\u200BKari\uFEFF", db.Name, "Kari"},                             // pasted invisibles dropped ...
+			{"Ka\u2060ri \u200B", db.Line, "Kari"},                            // ... and the spaces they hid trimmed
+			{"\u200B", db.Name, ""},                                           // nothing left: the caller's "required"
+			{"Ali\u200Dce", db.Line, "Ali\u200Dce"},                           // a joiner stays (emoji, Indic scripts)
 			{"\uFFFD \uE000 \U000E0067", db.Line, "\uFFFD \uE000 \U000E0067"}, // replacement, private use, tag
 			{"Linje 1\nLinje 2", db.Lines, "Linje 1\nLinje 2"},
 			{"Linje 1\r\nLinje 2\r\n\r\nAvsnitt 2", db.Lines, "Linje 1\nLinje 2\n\nAvsnitt 2"},
@@ -57,8 +67,8 @@ func TestCheckText(t *testing.T) {
 			{"\x7f", db.Line, "text.invalid", "a control character (U+007F)"},
 			{"a\u0085b", db.Line, "text.invalid", "a control character (U+0085)"}, // NEL, a C1 line break
 			{"\u009b31m", db.Line, "text.invalid", "a control character (U+009B)"},
-			{"Kari \u202Eusnaf", db.Line, "text.invalid", "a bidirectional override (U+202E)"},
-			{"\u202A", db.Line, "text.invalid", "(U+202A)"},
+			{"Kari \u202Eusnaf", db.Line, "hygiene.text.bidi", "a bidirectional control (U+202E)"},
+			{"\u202A", db.Line, "hygiene.text.bidi", "(U+202A)"},
 			{"\uFFFE", db.Line, "text.invalid", "a noncharacter (U+FFFE)"},
 			{"\uFDD0", db.Line, "text.invalid", "a noncharacter (U+FDD0)"},
 			{"\U0010FFFF", db.Line, "text.invalid", "a noncharacter (U+10FFFF)"},
@@ -67,7 +77,14 @@ func TestCheckText(t *testing.T) {
 			{"a\vb", db.Lines, "text.invalid", "(U+000B)"},
 			{"a\fb", db.Lines, "text.invalid", "(U+000C)"},
 			{"a\x85b", db.Lines, "text.invalid", "not valid UTF-8"},
-			{"a\u202Db", db.Lines, "text.invalid", "(U+202D)"},
+			{"a\u202Db", db.Lines, "hygiene.text.bidi", "(U+202D)"},
+			{"\u2068Ola\u2069", db.Line, "hygiene.text.bidi", "character 1 is a bidirectional control (U+2068)"}, // an isolate reorders words
+			{"Ola \u2067Nordmann", db.Line, "hygiene.text.bidi", "(U+2067)"},
+			{"a\u2066b", db.Line, "hygiene.text.bidi", "(U+2066)"},
+			{"\u2069", db.Line, "hygiene.text.bidi", "(U+2069)"},
+			{"...", db.Name, "hygiene.text.no_letter", `title "..." holds no letter`},
+			{"\u200D\u200C", db.Name, "hygiene.text.no_letter", "holds no letter"}, // joiners only
+			{"12 34", db.Name, "hygiene.text.no_letter", "holds no letter"},
 		} {
 			got, err := db.CheckText("title", tc.in, tc.kind)
 			if db.ErrorCode(err) != db.EINVALID || db.ErrorKey(err) != tc.key || db.ErrorField(err) != "title" {
@@ -197,4 +214,109 @@ func mustListEvents(tb testing.TB, s *db.Store) []*db.Event {
 		all = append(all, list...)
 	}
 	return all
+}
+
+// TestSignupEmailNormalised: an address typed with a decomposed "å" or in
+// other capitals is the address already signed up, and a name that only
+// looks like one is refused by the store, whichever door it came through.
+func TestSignupEmailNormalised(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpenDB(t)
+	e := MustCreateEvent(t, s, "Frokostmøte", 20)
+	first, err := s.CreateSignup(ctx, e.Slug, signup("pål@example.no", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"pa\u030Al@example.no", "PA\u030AL@Example.no", "PÅL@example.no"} {
+		if _, err := s.CreateSignup(ctx, e.Slug, signup(email, 1)); db.ErrorKey(err) != "signup.duplicate" {
+			t.Errorf("%q: got %v, want signup.duplicate", email, err)
+		}
+	}
+	if err := s.MailManageLink(ctx, e.Slug, "PA\u030AL@example.no"); err != nil {
+		t.Fatal(err)
+	}
+	var mails int
+	if err := s.QueryRowForTest(`SELECT count(*) FROM mail_outbox WHERE signup_id = ?`, first.ID).Scan(&mails); err != nil || mails < 2 {
+		t.Errorf("the manage link for a decomposed address: %d mails for the signup (%v), want the signup's own and the link", mails, err)
+	}
+	for name, key := range map[string]string{
+		"\u200B\u200B":           "", // nothing left: the name is missing
+		"Kari \u202Eusnaf":       "hygiene.text.bidi",
+		"\u2067Kari\u2069":       "hygiene.text.bidi",
+		"!!!":                    "hygiene.text.no_letter",
+		"\u200D\u200D\u200D 123": "hygiene.text.no_letter",
+	} {
+		in := signup("other@example.no", 1)
+		in.Name = name
+		_, err := s.CreateSignup(ctx, e.Slug, in)
+		if db.ErrorCode(err) != db.EINVALID || key != "" && db.ErrorKey(err) != key {
+			t.Errorf("name %q: got %v (key %q), want EINVALID %s", name, err, db.ErrorKey(err), key)
+		}
+	}
+	if _, err := s.AddWalkIn(ctx, e.Slug, db.NewWalkIn{Name: "---"}); db.ErrorKey(err) != "hygiene.text.no_letter" || db.ErrorField(err) != "name" {
+		t.Errorf("walk-in without a letter: got %v, want hygiene.text.no_letter on name", err)
+	}
+}
+
+// TestMigrationNormalisesEmails: addresses stored before 0012_text are
+// composed, except where that would make two live signups one.
+func TestMigrationNormalisesEmails(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "torg.db")
+	s, err := db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := MustCreateEvent(t, s, "Frokostmøte", 20)
+	var ids []int64
+	for _, email := range []string{"ola@example.no", "kåre@example.no", "åse@example.no"} {
+		su, err := s.CreateSignup(ctx, e.Slug, signup(email, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, su.ID)
+	}
+	s.Close()
+
+	// The file as an older torg left it: decomposed addresses, 0012 not run.
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct {
+		query string
+		args  []any
+	}{
+		{`UPDATE signups SET email = ? WHERE id = ?`, []any{"ka\u030Are@example.no", ids[1]}},
+		{`UPDATE signups SET email = ? WHERE id = ?`, []any{"ola\u0301@example.no", ids[0]}},
+		// a second signup of åse's, decomposed: composing it would make two live signups one
+		{`INSERT INTO signups (event_id, token, name, email, seats, show_name, status, lang, consent_at, privacy_version, created_at, updated_at, checkin_code)
+		  SELECT event_id, 'tok2', name, ?, seats, show_name, status, lang, consent_at, privacy_version, created_at, updated_at, 'code2' FROM signups WHERE id = ?`,
+			[]any{"a\u030Ase@example.no", ids[2]}},
+		{`DELETE FROM schema_migrations WHERE version = '0012_text'`, nil},
+	} {
+		if _, err := raw.Exec(q.query, q.args...); err != nil {
+			t.Fatal(q.query, err)
+		}
+	}
+	raw.Close()
+
+	s, err = db.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for id, want := range map[int64]string{ids[0]: "ol\u00E1@example.no", ids[1]: "kåre@example.no", ids[2]: "åse@example.no"} {
+		var got string
+		if err := s.QueryRowForTest(`SELECT email FROM signups WHERE id = ?`, id).Scan(&got); err != nil || got != want {
+			t.Errorf("signup %d: e-mail %q (%v), want %q", id, got, err, want)
+		}
+	}
+	var kept string
+	if err := s.QueryRowForTest(`SELECT email FROM signups WHERE token = 'tok2'`).Scan(&kept); err != nil || kept != "a\u030Ase@example.no" {
+		t.Errorf("the colliding signup: e-mail %q (%v), want it kept as it was", kept, err)
+	}
+	if _, err := s.CreateSignup(ctx, e.Slug, signup("kåre@example.no", 1)); db.ErrorKey(err) != "signup.duplicate" {
+		t.Errorf("after the migration, kåre again: got %v, want signup.duplicate", err)
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Organisers' roles. An admin may do everything; the others what their
@@ -48,9 +50,15 @@ type userRecord struct {
 
 func (u *User) record() userRecord { return userRecord{u.Email, u.Role, u.Disabled} }
 
-// NormalizeEmail is how an account's e-mail address is compared and
-// stored: trimmed and in lower case.
-func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// NormalizeEmail is how every e-mail address is compared and stored
+// (accounts, signups, walk-ins, ideas, requests to connect): trimmed,
+// composed (NFC) and in lower case, so "Søren@…" typed with a decomposed
+// "ø" or in capitals is the address already signed up. Lower case, not
+// full case folding: folding would make "straße@" and "strasse@" one
+// address, and they may be two mailboxes.
+func NormalizeEmail(email string) string {
+	return norm.NFC.String(strings.ToLower(norm.NFC.String(strings.TrimSpace(email))))
+}
 
 // checkEmail returns email as stored, or an EINVALID error on the field
 // "email".

@@ -222,6 +222,8 @@ func TestAdminRoutesRefuseAnonymousAndWrongRoles(t *testing.T) {
 					t.Errorf("%s: status %d, want 403", role, r.StatusCode)
 				case !allowed && !strings.Contains(r.Body, "Rollen din gir ikke tilgang til denne siden."):
 					t.Errorf("%s: the 403 page does not say why", role)
+				case allowed && r.StatusCode == http.StatusSeeOther && backToForm(path, r.Header.Get("Location")):
+					// a GET at a form's address leads to the form's page (getback.go)
 				case allowed && (r.StatusCode == http.StatusForbidden || r.StatusCode == http.StatusSeeOther):
 					t.Errorf("%s may use it, but got status %d", role, r.StatusCode)
 				}
@@ -355,21 +357,37 @@ func TestSessionCookie(t *testing.T) {
 			t.Errorf("plain HTTP: cookie %s is Secure", c.Name)
 		}
 	}
-	// Behind a proxy that says the request came over HTTPS, it is Secure.
-	proxied := newOrganiserClient(plain.h)
-	r = proxied.do(t, http.MethodGet, "/login", nil, map[string]string{"X-Forwarded-Proto": "https"})
-	for _, c := range r.Cookies() {
-		if !c.Secure || !strings.HasPrefix(c.Name, "__Host-") {
-			t.Errorf("behind HTTPS: cookie %s, want Secure with __Host-", c.String())
+	// Behind a trusted proxy that says the request came over HTTPS, it is
+	// Secure; the same header from a client no setting trusts changes
+	// nothing.
+	for _, tc := range []struct {
+		client *organiserClient
+		secure bool
+	}{{newOrganiserClient(plain.h), true}, {newOrganiserClient(newPlainHubTrusting(t, h, "").h), false}} {
+		r = tc.client.do(t, http.MethodGet, "/login", nil, map[string]string{"X-Forwarded-Proto": "https"})
+		for _, c := range r.Cookies() {
+			if c.Secure != tc.secure || strings.HasPrefix(c.Name, "__Host-") != tc.secure {
+				t.Errorf("X-Forwarded-Proto: https, trusted %v: cookie %s", tc.secure, c.String())
+			}
 		}
 	}
 }
 
 // newPlainHub serves the store of h again with no base URL, as a hub on
-// plain HTTP does.
+// plain HTTP does, behind a proxy on loopback that it trusts.
 func newPlainHub(t *testing.T, h *testHub) *organiserClient {
 	t.Helper()
-	srv, err := handlers.New(handlers.Config{}, h.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return newPlainHubTrusting(t, h, "127.0.0.1")
+}
+
+// newPlainHubTrusting is newPlainHub with the trusted-proxy setting proxy.
+func newPlainHubTrusting(t *testing.T, h *testHub, proxy string) *organiserClient {
+	t.Helper()
+	tp, err := handlers.ParseTrustedProxy(proxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := handlers.New(handlers.Config{TrustedProxy: tp}, h.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -747,5 +765,39 @@ func organiserPages(t *testing.T, h *testHub) map[string]response {
 		"admin-user-created": admin.post(t, "/admin/users", url.Values{"email": {"ny@example.no"}, "role": {"host"}}),
 		"admin-audit":        admin.get(t, "/admin/audit"),
 		"admin-audit-none":   admin.get(t, "/admin/audit?actor=nobody&lang=en"),
+	}
+}
+
+// backToForm reports whether location is the page above a form's address
+// path, where a GET at the address leads (getback.go).
+func backToForm(path, location string) bool {
+	return location != "" && location != path && strings.HasPrefix(path, location+"/")
+}
+
+// TestAdminGETAtFormAddresses: a back-office form's address answers a GET
+// (the language link after a mistake) with the form's page, query kept,
+// for those who may use the form; others and the signed-out are refused
+// as at any back-office page.
+func TestAdminGETAtFormAddresses(t *testing.T) {
+	h := newAdminHub(t)
+	admin, host := signedIn(t, h, db.RoleAdmin), signedIn(t, h, db.RoleHost)
+	slug := h.Event.Slug
+	for path, want := range map[string]string{
+		"/admin/events/" + slug + "/publish?lang=en": "/admin/events/" + slug + "?lang=en",
+		"/admin/users/5/password":                    "/admin/users",
+		"/admin/feed/announce":                       "/admin/feed",
+		"/admin/kpis/tall/delete":                    "/admin/kpis",
+	} {
+		r := admin.get(t, path)
+		assertStatus(t, r, http.StatusSeeOther)
+		if got := r.Header.Get("Location"); got != want {
+			t.Errorf("GET %s: Location %q, want %q", path, got, want)
+		}
+	}
+	// A host may not publish: the address is refused, not redirected.
+	assertStatus(t, host.get(t, "/admin/events/"+slug+"/publish"), http.StatusForbidden)
+	r := newOrganiserClient(h).get(t, "/admin/users/5/password")
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/login?next=") {
+		t.Errorf("signed out: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 }

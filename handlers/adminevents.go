@@ -409,7 +409,7 @@ func (s *Server) renderConfirm(c echo.Context, status int, e *db.Event, action, 
 // confirmed reports whether the form says confirm=yes; if not, it answers
 // with the question again (422).
 func (s *Server) confirmed(c echo.Context, e *db.Event, action string) (bool, error) {
-	if c.FormValue("confirm") == "yes" {
+	if postValue(c, "confirm") == "yes" {
 		return true, nil
 	}
 	return false, s.renderConfirm(c, http.StatusUnprocessableEntity, e, action, s.localizer(c).T("adminevent.confirm_required"))

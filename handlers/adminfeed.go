@@ -166,7 +166,7 @@ func (s *Server) feedAction(act func(s *Server, c echo.Context, id int64) (int64
 		if err != nil || id <= 0 {
 			return db.NotFoundf("feed.not_found", "no feed item %q", c.Param("id"))
 		}
-		back, _ := url.ParseQuery(c.FormValue("return"))
+		back, _ := url.ParseQuery(postValue(c, "return"))
 		filter := readFeedFilter(back)
 		shown, err := act(s, c, id)
 		code := db.ErrorCode(err)
@@ -251,11 +251,11 @@ type announceForm struct {
 // setFeedHold holds new feed items for approval, or stops holding them:
 // for every screen (no event), or one event's screen.
 func (s *Server) setFeedHold(c echo.Context) error {
-	hold := c.FormValue("hold")
+	hold := postValue(c, "hold")
 	if hold != "yes" && hold != "no" {
 		return refuse(http.StatusUnprocessableEntity, "admin.feed.hold_unknown")
 	}
-	if err := s.store.SetFeedHold(c.Request().Context(), strings.TrimSpace(c.FormValue("event")), hold == "yes"); err != nil {
+	if err := s.store.SetFeedHold(c.Request().Context(), strings.TrimSpace(postValue(c, "event")), hold == "yes"); err != nil {
 		return err
 	}
 	done := "hold_off"

@@ -134,11 +134,11 @@ func (s *Server) setAdminIdeaStatus(c echo.Context) error {
 	if err != nil || id <= 0 {
 		return db.NotFoundf("idea.not_found", "no idea %q", c.Param("id"))
 	}
-	to := c.FormValue("status")
+	to := postValue(c, "status")
 	if !slices.Contains(ideaDecisions, to) {
 		return refuse(http.StatusUnprocessableEntity, "admin.ideas.decision_unknown")
 	}
-	back := ideaStatusParam(c.FormValue("from"))
+	back := ideaStatusParam(postValue(c, "from"))
 	field := rejectField(id)
 	f := &views.Form{Order: []string{field}, Values: map[string]string{}, Errors: map[string]string{}}
 	reason := &views.Form{Order: []string{"reason"}, Values: map[string]string{}, Errors: map[string]string{}}
@@ -170,8 +170,8 @@ func (s *Server) setAdminIdeaStatus(c echo.Context) error {
 // the moderation page (admins: it is a site setting).
 func (s *Server) setIdeasPublishAtOnce(c echo.Context) error {
 	l := s.localizer(c)
-	back := ideaStatusParam(c.FormValue("from"))
-	err := s.store.SetSetting(c.Request().Context(), db.SettingIdeasPublishAtOnce, c.FormValue("publish_at_once"))
+	back := ideaStatusParam(postValue(c, "from"))
+	err := s.store.SetSetting(c.Request().Context(), db.SettingIdeasPublishAtOnce, postValue(c, "publish_at_once"))
 	switch code := db.ErrorCode(err); {
 	case code == db.EINVALID:
 		return s.renderAdminIdeas(c, http.StatusUnprocessableEntity, adminIdeasPage{Status: back, Alert: l.T(db.ErrorKey(err))})

@@ -93,7 +93,7 @@ func (s *Server) setKPI(c echo.Context) error {
 		f.Errors["value"] = l.T("kpi.validation.value.number") // beyond what an int holds
 	}
 	again := func() error {
-		return s.renderKPIs(c, http.StatusUnprocessableEntity, adminKPIsPage{Form: f, Editing: c.FormValue("editing") == "yes"})
+		return s.renderKPIs(c, http.StatusUnprocessableEntity, adminKPIsPage{Form: f, Editing: postValue(c, "editing") == "yes"})
 	}
 	if len(f.Errors) > 0 {
 		return again()
@@ -118,7 +118,7 @@ func (s *Server) setKPI(c echo.Context) error {
 func (s *Server) deleteKPI(c echo.Context) error {
 	l := s.localizer(c)
 	key := c.Param("key")
-	if c.FormValue("confirm") != "yes" {
+	if postValue(c, "confirm") != "yes" {
 		if _, err := s.kpi(c, key); err != nil {
 			return err
 		}

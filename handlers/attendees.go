@@ -95,7 +95,7 @@ func (s *Server) moveWaiting(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	position, perr := strconv.Atoi(c.FormValue("position"))
+	position, perr := strconv.Atoi(postValue(c, "position"))
 	if perr != nil {
 		position = 0 // the store refuses it with its message
 	}

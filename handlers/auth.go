@@ -59,7 +59,7 @@ func organiserFrom(c echo.Context) *organiser {
 // secure reports whether cookies must be Secure: the request came over
 // HTTPS, or the hub's public address is HTTPS (behind a proxy).
 func (s *Server) secure(c echo.Context) bool {
-	return c.Scheme() == "https" || strings.HasPrefix(s.cfg.BaseURL, "https://")
+	return s.viaHTTPS(c) || strings.HasPrefix(s.cfg.BaseURL, "https://")
 }
 
 // cookieName is name with the __Host- prefix when cookies are Secure: the
@@ -206,7 +206,7 @@ func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 func validCSRF(c echo.Context, want string) bool {
 	got := c.Request().Header.Get(csrfHeader)
 	if got == "" {
-		got = c.FormValue(csrfField)
+		got = postValue(c, csrfField)
 	}
 	return got != "" && hmac.Equal([]byte(got), []byte(want))
 }
@@ -289,9 +289,9 @@ func (s *Server) login(c echo.Context) error {
 	if err := readForm(c, l, f, nil); err != nil {
 		return err
 	}
-	password := c.FormValue("password") // as typed: spaces count
-	delete(f.Values, "password")        // and it is never shown again
-	next := safeNext(c.FormValue("next"))
+	password := postValue(c, "password") // as typed: spaces count
+	delete(f.Values, "password")         // and it is never shown again
+	next := safeNext(postValue(c, "next"))
 	if f.Values["email"] == "" {
 		f.Errors["email"] = l.T("login.email_required")
 	}

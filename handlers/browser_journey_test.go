@@ -80,7 +80,7 @@ func newFaultyHub(t *testing.T) *faultyHub {
 }
 
 // TestBrowserFailedSubmit: with JavaScript on, a send that fails (a 500, a
-// 429, no connection) leaves the page as it was, says so beside the button
+// 429, no connection, the database unable to write) leaves the page as it was, says so beside the button
 // (a live region) and keeps what was typed; while a send is in flight the
 // button is disabled, so a double tap sends one POST. The page with the
 // message passes axe-core.
@@ -117,8 +117,18 @@ func TestBrowserFailedSubmit(t *testing.T) {
 		{"500", "noe gikk galt hos oss"},
 		{"429", "mye trafikk"},
 		{"drop", "fikk ikke kontakt med serveren"},
+		// The real server's 503 (the database read-only) brings its
+		// reason; the region says that, and that the text is kept.
+		{"unavailable", "databasen tar ikke imot endringer akkurat nå. Prøv igjen om noen minutter. Ingenting er lagret, men det du skrev, er tatt vare på."},
 	} {
 		h.set(tc.mode)
+		fault := db.NoFault
+		if tc.mode == "unavailable" {
+			fault = db.FaultReadOnly
+		}
+		if err := h.Store.SimulateFault(context.Background(), fault); err != nil {
+			t.Fatal(err)
+		}
 		eval[chromedp.Void](b, submit)
 		b.waitFor(tc.mode+": the message beside the button", status+`.textContent.includes("`+tc.says+`")`)
 		if role := eval[string](b, status+`.getAttribute("role")`); role != "status" {
@@ -143,6 +153,9 @@ func TestBrowserFailedSubmit(t *testing.T) {
 
 	// Slow: the button is disabled while the request is in flight, and a
 	// second and third tap send nothing.
+	if err := h.Store.SimulateFault(context.Background(), db.NoFault); err != nil {
+		t.Fatal(err)
+	}
 	h.set("slow")
 	eval[chromedp.Void](b, submit)
 	b.waitFor("the button disabled while the send is in flight", `document.querySelector("#signup-form button[type=submit]").disabled`)

@@ -186,12 +186,12 @@ func (s *Server) renderDoor(c echo.Context, status int, fragment string, p *door
 // `walkin` (an id), `seats` (optional; 0 or empty: all), `at` (when the
 // person arrived, RFC 3339, for a door that sends late) and `key`.
 func readCheckIn(c echo.Context) (db.CheckInRequest, error) {
-	req := db.CheckInRequest{Code: c.FormValue("code"), Key: c.FormValue("key")}
+	req := db.CheckInRequest{Code: postValue(c, "code"), Key: postValue(c, "key")}
 	for _, f := range []struct {
 		name string
 		id   *int64
 	}{{"signup", &req.SignupID}, {"walkin", &req.WalkInID}} {
-		raw := c.FormValue(f.name)
+		raw := postValue(c, f.name)
 		if raw == "" {
 			continue
 		}
@@ -202,7 +202,7 @@ func readCheckIn(c echo.Context) (db.CheckInRequest, error) {
 		}
 		*f.id = id
 	}
-	if raw := c.FormValue("seats"); raw != "" {
+	if raw := postValue(c, "seats"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil {
 			return req, db.Invalidf("door.seats_invalid", "seats %q is not a number", raw)
@@ -217,7 +217,7 @@ func readCheckIn(c echo.Context) (db.CheckInRequest, error) {
 // readArrival reads `at`, when a door page that was offline says the
 // person arrived; empty is now. The store decides which times it keeps.
 func readArrival(c echo.Context) (time.Time, error) {
-	raw := c.FormValue("at")
+	raw := postValue(c, "at")
 	if raw == "" {
 		return time.Time{}, nil
 	}
@@ -262,6 +262,13 @@ func (s *Server) doorAction(c echo.Context, undo bool) error {
 	case res.Already && !res.Replayed: // a replayed key is this very tap, sent again
 		outcome = "already"
 	}
+	if !res.Already { // a change, not a repeat: counted once
+		if undo {
+			s.metrics.checkInUndone()
+		} else {
+			s.metrics.checkedIn("signup")
+		}
+	}
 	entry := viewDoorEntry(res.DoorEntry)
 	return s.doorDone(c, &doorResult{Kind: outcome, Entry: &entry}, nil)
 }
@@ -294,7 +301,7 @@ func (s *Server) doorDone(c echo.Context, r *doorResult, walkIn *views.Form) err
 		return s.doorAnswer(c, http.StatusOK, r, walkIn)
 	}
 	q := url.Values{"done": {r.Kind}}
-	if query := c.FormValue("q"); query != "" {
+	if query := postValue(c, "q"); query != "" {
 		q.Set("q", query)
 	}
 	q.Set(r.Entry.Field, strconv.FormatInt(r.Entry.ID, 10))
@@ -305,7 +312,7 @@ func (s *Server) doorDone(c echo.Context, r *doorResult, walkIn *views.Form) err
 // or the whole page (its list narrowed by the form's q, kept from the
 // page the action was sent from).
 func (s *Server) doorAnswer(c echo.Context, status int, r *doorResult, walkIn *views.Form) error {
-	p, err := s.doorData(c, c.FormValue("q"), r, walkIn)
+	p, err := s.doorData(c, postValue(c, "q"), r, walkIn)
 	if err != nil {
 		return err
 	}
@@ -339,7 +346,7 @@ func (s *Server) addWalkIn(c echo.Context) error {
 	if len(f.Errors) == 0 {
 		res, err = s.store.AddWalkIn(c.Request().Context(), slug, db.NewWalkIn{
 			Name: f.Values["name"], Organization: f.Values["organization"], Email: f.Values["email"],
-			At: at, Key: c.FormValue("key"),
+			At: at, Key: postValue(c, "key"),
 		})
 		if err != nil && !storeRefusal(l, f, err) {
 			return s.refuseAtDoor(c, err, nil, "")
@@ -351,5 +358,8 @@ func (s *Server) addWalkIn(c echo.Context) error {
 	}
 	entry := viewDoorEntry(res.DoorEntry)
 	entry.New = !res.Replayed
+	if !res.Replayed {
+		s.metrics.checkedIn("walkin")
+	}
 	return s.doorDone(c, &doorResult{Kind: "walkin", Entry: &entry}, nil)
 }

@@ -80,7 +80,8 @@ func (fv *formValidator) check(form any, l views.Localizer, f *views.Form) {
 	}
 }
 
-// readForm reads the named fields of a posted form into f.Values, each
+// readForm reads the named fields of a posted form's body (postForm:
+// never its query string; a GET form's query) into f.Values, each
 // through the store's own text check (db.CheckText), so the form refuses
 // exactly what the store would: a value that is not valid UTF-8 or holds
 // control characters gets the store's message on its field (422, never a
@@ -88,21 +89,27 @@ func (fv *formValidator) check(form any, l views.Localizer, f *views.Form) {
 // line break, U+FFFD for invalid bytes) so the page itself stays valid.
 // Multi-line fields come back with their line breaks as "\n".
 func readForm(c echo.Context, l views.Localizer, f *views.Form, multiline map[string]bool) error {
-	params, err := c.FormParams()
-	if err != nil {
-		return echo.ErrBadRequest.WithInternal(err)
+	params := c.QueryParams() // a GET form: a filter, an export's period
+	if !isSafeMethod(c.Request().Method) {
+		var err error
+		if params, err = postForm(c); err != nil {
+			return err
+		}
 	}
 	for _, name := range f.Order {
 		kind := db.Line
-		if multiline[name] {
+		switch {
+		case multiline[name]:
 			kind = db.Lines
+		case personNames[name]:
+			kind = db.Name
 		}
 		raw := strings.TrimSpace(params.Get(name))
 		text, err := db.CheckText(name, raw, kind)
 		if err != nil {
 			f.Errors[name] = l.T(db.ErrorKey(err))
 			text = strings.Map(func(r rune) rune {
-				if _, err := db.CheckText(name, string(r), kind); err != nil {
+				if !db.Storable(r, kind) {
 					if unicode.IsSpace(r) {
 						return ' ' // a line break in a one-line field
 					}
@@ -115,6 +122,11 @@ func readForm(c echo.Context, l views.Localizer, f *views.Form, multiline map[st
 	}
 	return nil
 }
+
+// personNames are the fields, in every form, that hold a person's name:
+// the store's rule for a name (db.Name: it holds a letter) is checked as
+// the form is read, so it gets its message on the field.
+var personNames = map[string]bool{"name": true, "contact_name": true}
 
 // signupFields are the signup form's fields in the order the form shows them.
 var signupFields = []string{"name", "email", "phone", "organization", "diet", "seats", "show_name", "consent"}

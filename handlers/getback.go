@@ -18,13 +18,16 @@ import (
 // The redirect is a 303 that keeps the query (?lang=en), and it changes
 // nothing.
 //
-// The back office is left out: each of its routes goes through
-// adminRoutes, with its sign-in, CSRF and role checks, and its pages
-// answer organisers with the page itself (TestAdminRoutesRefuse…).
+// The back office's addresses get theirs through adminRoutes, behind the
+// same sign-in and for the same roles as the form's POST: an organiser
+// whose form came back with a mistake (/admin/events/{slug}) and who
+// switches language is led back to the form's page, and nobody learns
+// anything from the redirect they could not see anyway.
 //
 // It runs once the route table is complete, so a POST route added later
-// is covered without a line of its own.
-func answerGETsAtFormAddresses(e *echo.Echo) {
+// is covered without a line of its own. It returns the routes that
+// answered a GET before it added its own: the pages forms belong to.
+func answerGETsAtFormAddresses(e *echo.Echo, adm adminRoutes) map[string]bool {
 	gets := map[string]bool{}
 	var posts []string
 	for _, r := range e.Routes() {
@@ -37,7 +40,7 @@ func answerGETsAtFormAddresses(e *echo.Echo) {
 	}
 	added := map[string]bool{}
 	for _, path := range posts {
-		if gets[path] || added[path] || path == "/admin" || strings.HasPrefix(path, "/admin/") {
+		if gets[path] || added[path] {
 			continue
 		}
 		parent, up := path, 0
@@ -46,8 +49,13 @@ func answerGETsAtFormAddresses(e *echo.Echo) {
 			up++
 		}
 		added[path] = true // one GET per address, however many POSTs
+		if rest, ok := strings.CutPrefix(path, "/admin/"); ok {
+			adm.GET("/"+rest, backToForm(up), adm.s.adminAccess[http.MethodPost+" "+path]...)
+			continue
+		}
 		e.GET(path, backToForm(up))
 	}
+	return gets
 }
 
 // backToForm answers a GET at a form's address with a 303 to the address

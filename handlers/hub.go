@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
@@ -63,6 +64,11 @@ type Hub struct {
 	log    *slog.Logger
 	upgr   websocket.Upgrader
 	origin string // the configured public origin ("https://host"), also allowed to connect
+	// viaHTTPS says whether a request came over HTTPS (the trusted-proxy
+	// setting, clientaddr.go): the scheme of the hub's own origin.
+	viaHTTPS func(*http.Request) bool
+
+	metrics *metrics // nil: not counted; set once by New
 
 	register   chan *screenClient
 	unregister chan leaving
@@ -81,6 +87,7 @@ func newHub(store *db.Store, renderer *views.Renderer, site func(lang string) vi
 		store: store, views: renderer, site: site, log: logger,
 		register: make(chan *screenClient), unregister: make(chan leaving, 64),
 		stopped: make(chan struct{}), channels: map[screenKey]*screenChannel{},
+		viaHTTPS: func(r *http.Request) bool { return r.TLS != nil },
 	}
 	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
 		h.origin = u.Scheme + "://" + u.Host
@@ -148,6 +155,7 @@ func (h *Hub) join(ctx context.Context, c *screenClient) {
 		return
 	}
 	ch.clients[c] = struct{}{}
+	h.metrics.screenConnected()
 	c.send <- ch.snapshot // the buffer is empty: never blocks
 }
 
@@ -204,6 +212,7 @@ func (h *Hub) prepareSnapshot(ch *screenChannel) error {
 // frame with code, and closes the connection.
 func (h *Hub) drop(ch *screenChannel, c *screenClient, code int) {
 	delete(ch.clients, c)
+	h.metrics.screenGone()
 	c.closeCode = code
 	close(c.send)
 	if len(ch.clients) == 0 {
@@ -388,6 +397,7 @@ func (h *Hub) flush(ch *screenChannel) {
 			select {
 			case c.send <- msg:
 			default:
+				h.metrics.feedMessageDropped()
 				h.drop(ch, c, websocket.CloseTryAgainLater)
 			}
 		}

@@ -84,9 +84,9 @@ func (s *Server) bindIdea(c echo.Context, f *views.Form) (*db.NewIdea, error) {
 	if err := readForm(c, l, f, ideaMultiline); err != nil {
 		return nil, err
 	}
-	params, err := c.FormParams()
+	params, err := postForm(c)
 	if err != nil {
-		return nil, echo.ErrBadRequest.WithInternal(err)
+		return nil, err
 	}
 	// The boxes ticked: only known values are shown back (checked); an
 	// unknown one fails the rule and is never echoed.

@@ -131,9 +131,9 @@ func (s *Server) updateIdea(c echo.Context) error {
 // withdrawIdea takes the idea back, once the proposer has ticked that they
 // mean it; without the tick, the page asks first (422).
 func (s *Server) withdrawIdea(c echo.Context) error {
-	params, err := c.FormParams()
+	params, err := postForm(c)
 	if err != nil {
-		return echo.ErrBadRequest.WithInternal(err)
+		return err
 	}
 	token := c.Param("token")
 	if params.Get("confirm") != "yes" {

@@ -28,6 +28,9 @@ const offerEvery = time.Minute
 func (s *Server) jobs() []job {
 	return []job{
 		{name: "retention", every: purgeEvery, run: s.purge},
+		// Without a mail folder (mail goes by SMTP) there is nothing to
+		// prune; the job finds that out each round at no cost.
+		{name: "mail-folder", every: mailFolderPruneEvery, run: s.pruneMailFolder},
 		{name: "offers", every: offerEvery, run: s.expireOffers},
 	}
 }

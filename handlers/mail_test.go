@@ -16,6 +16,7 @@ import (
 	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -569,6 +570,54 @@ func TestMailFolderFallback(t *testing.T) {
 	list, _ := h.Store.ListMail(ctx, db.MailFilter{})
 	if list[0].Status != db.MailSent {
 		t.Errorf("outbox %s", list[0].Status)
+	}
+}
+
+// The mail folder's copy of a message follows its person: erased with
+// them (their own wish here; the retention job erases the same way), the
+// file goes; another person's stays, and so does a file that is not ours.
+func TestMailFolderFollowsErasure(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "mail")
+	h := newMailHub(t, handlers.Config{MailDir: dir})
+	kari, err := h.Store.CreateSignup(ctx, h.Event.Slug, db.NewSignup{Name: "Kari Nordmann", Email: "kari@example.no", Seats: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.CreateSignup(ctx, h.Event.Slug, db.NewSignup{Name: "Ola Hansen", Email: "ola@example.no", Seats: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h.sendDue(t)
+	if err := os.WriteFile(filepath.Join(dir, "notes.eml"), []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files := func() string {
+		var names []string
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			switch {
+			case bytes.Contains(b, []byte("kari@example.no")):
+				names = append(names, "kari")
+			case bytes.Contains(b, []byte("ola@example.no")):
+				names = append(names, "ola")
+			default:
+				names = append(names, e.Name())
+			}
+		}
+		sort.Strings(names)
+		return strings.Join(names, " ")
+	}
+	h.Server.PruneMailFolder()
+	if got := files(); got != "kari notes.eml ola" {
+		t.Fatalf("before erasing: %s", got)
+	}
+	if _, err := h.Store.EraseSignup(ctx, kari.Token); err != nil {
+		t.Fatal(err)
+	}
+	h.Server.PruneMailFolder()
+	if got := files(); got != "notes.eml ola" {
+		t.Fatalf("after erasing Kari: %s", got)
 	}
 }
 

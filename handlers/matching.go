@@ -27,7 +27,7 @@ const (
 
 // supporter returns this browser's supporter value, making one (and
 // setting the cookie) when it has none or a forged one.
-func supporter(c echo.Context) (string, error) {
+func (s *Server) supporter(c echo.Context) (string, error) {
 	if ck, err := c.Cookie(supporterCookie); err == nil {
 		if b, err := base64.RawURLEncoding.DecodeString(ck.Value); err == nil && len(b) == 32 {
 			return ck.Value, nil
@@ -40,7 +40,7 @@ func supporter(c echo.Context) (string, error) {
 	v := base64.RawURLEncoding.EncodeToString(b)
 	c.SetCookie(&http.Cookie{
 		Name: supporterCookie, Value: v, Path: "/ideas", MaxAge: int(supporterMaxAge / time.Second),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https",
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.viaHTTPS(c),
 	})
 	return v, nil
 }
@@ -101,7 +101,7 @@ func (s *Server) supportIdea(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cookie, err := supporter(c)
+	cookie, err := s.supporter(c)
 	if err != nil {
 		return err
 	}

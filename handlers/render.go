@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,19 +22,33 @@ const langCookie = "lang"
 func (s *Server) language(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		lang := ""
-		if q := c.QueryParam("lang"); views.SupportedLanguage(q) {
+		// Most requests carry no ?lang=: parse the query only when it can
+		// be there (Echo's QueryParam parses the whole query each time).
+		if q := langParam(c); views.SupportedLanguage(q) {
 			lang = q
 			c.SetCookie(&http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
-				HttpOnly: true, SameSite: http.SameSiteLaxMode})
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.viaHTTPS(c)})
 		} else if ck, err := c.Cookie(langCookie); err == nil && views.SupportedLanguage(ck.Value) {
 			lang = ck.Value
 		} else {
 			lang = views.MatchLanguage(c.Request().Header.Get("Accept-Language"))
 		}
 		c.Set(langCookie, lang)
-		c.Response().Header().Add("Vary", "Accept-Language, Cookie")
+		h := c.Response().Header()
+		h["Vary"] = append(h["Vary"], varyLanguage...)
 		return next(c)
 	}
+}
+
+// varyLanguage is what a page's language depends on, built once.
+var varyLanguage = []string{"Accept-Language, Cookie"}
+
+// langParam is the ?lang= of the request, if it has one.
+func langParam(c echo.Context) string {
+	if !strings.Contains(c.Request().URL.RawQuery, "lang=") {
+		return ""
+	}
+	return c.QueryParam("lang")
 }
 
 // defaultLanguage is the hub's own language, which the live screen speaks
@@ -92,7 +107,7 @@ func (s *Server) baseURL(c echo.Context) string {
 	if s.cfg.BaseURL != "" {
 		return s.cfg.BaseURL
 	}
-	return c.Scheme() + "://" + c.Request().Host
+	return s.scheme(c) + "://" + c.Request().Host
 }
 
 // isHTMX reports whether htmx asked, and so wants only a fragment. A

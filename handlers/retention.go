@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/mail"
 )
 
 // purgeEvery is how often the server erases the personal data the
@@ -32,4 +33,36 @@ func (s *Server) purge(ctx context.Context) {
 	}
 	s.log.Info("retention: personal data erased", "signups", n.Signups, "walkins", n.WalkIns,
 		"ideas", n.Ideas, "idea_requests", n.Interests)
+}
+
+// mailFolderPruneEvery is how soon a message written to the mail folder
+// (no SMTP server: mail.Folder) follows its person: erased by their own
+// wish or by the retention job, the file goes within this time.
+const mailFolderPruneEvery = time.Minute
+
+// pruneMailFolder deletes the .eml files of messages erased with their
+// person: the file is a copy of what the outbox held, and must not outlive
+// it.
+func (s *Server) pruneMailFolder(ctx context.Context) {
+	folder, ok := s.mailFolder()
+	if !ok {
+		return
+	}
+	n, err := folder.Prune(func(ids []int64) (map[int64]bool, error) { return s.store.MailWithRecipient(ctx, ids) })
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.log.Error("mail folder: prune", "err", err)
+	case n > 0:
+		s.log.Info("mail folder: messages of erased people deleted", "files", n)
+	}
+}
+
+// mailFolder is the folder messages are written to, when there is no
+// SMTP server.
+func (s *Server) mailFolder() (*mail.Folder, bool) {
+	if s.mailer == nil {
+		return nil, false
+	}
+	f, ok := s.mailer.Transport.(*mail.Folder)
+	return f, ok
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -14,31 +13,17 @@ func (s *Server) routes() *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.handleError
+	// c.RealIP() is the client's address as far as the trusted-proxy
+	// setting lets torg believe (clientaddr.go), not whatever header a
+	// client sends.
+	e.IPExtractor = s.cfg.TrustedProxy.ClientIP
 	// Trailing slashes lead nowhere of their own: /events/ is /events.
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.RequestID())
-	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogURIPath: true, LogMethod: true, LogRequestID: true, LogLatency: true, LogError: true,
-		HandleError: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-				slog.String("id", v.RequestID), slog.String("method", v.Method), slog.String("path", v.URIPath),
-				slog.Int("status", v.Status), slog.Duration("latency", v.Latency))
-			return nil
-		},
-	}))
-	// A panic is logged through s.log, whose handler masks private links
-	// (logmask.go), not through Echo's own logger, which would not.
-	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
-		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			s.log.Error("panic", "err", err, "path", c.Request().URL.Path, "stack", string(stack),
-				"id", c.Response().Header().Get(echo.HeaderXRequestID))
-			return err
-		},
-	}))
-	e.Use(securityHeaders)
-	e.Use(middleware.BodyLimit(s.cfg.BodyLimit))
-	e.Use(s.language)
+	// Request hygiene (hygiene.go): HEAD is answered wherever GET is.
+	e.Pre(headAsGet)
+	for _, l := range s.layers() {
+		e.Use(l.mw)
+	}
 
 	e.GET("/static/*", s.serveStatic)
 	e.GET("/healthz", s.health)
@@ -155,20 +140,6 @@ func (s *Server) routes() *echo.Echo {
 
 	// Last, once every route is known: a GET at a form's address leads
 	// back to the form's page (getback.go).
-	answerGETsAtFormAddresses(e)
+	s.pageRoutes = answerGETsAtFormAddresses(e, adm)
 	return e
-}
-
-// securityHeaders keeps every page to its own origin: no script, style,
-// frame or connection from another host.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
-			"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		return next(c)
-	}
 }

@@ -131,14 +131,28 @@ func (s *Server) screenKey(c echo.Context) (screenKey, error) {
 	return key, nil
 }
 
-// screenSocket is the live screen's websocket.
+// screenSocket is the live screen's websocket. A screen holds its slot
+// (screenslots.go) for as long as its connection lives; without one it is
+// refused before the upgrade.
 func (s *Server) screenSocket(c echo.Context) error {
 	key, err := s.screenKey(c)
 	if err != nil {
 		return err
 	}
-	return s.hub.serve(c.Response(), c.Request(), key)
+	release, err := s.screens.acquire(connection(c))
+	if err != nil {
+		s.metrics.rateLimited("screens")
+		// For clients other than browsers, whose websocket API shows no
+		// status: a screen's own page reconnects with a growing delay.
+		c.Response().Header().Set("Retry-After", strconv.Itoa(screenRetryAfter))
+		return err
+	}
+	return s.hub.serve(c.Response(), c.Request(), key, release)
 }
+
+// screenRetryAfter is the Retry-After, in seconds, of a screen refused
+// for want of a slot: slots free up as screens leave, not by the second.
+const screenRetryAfter = 30
 
 // qrSVG draws a QR code as an inline SVG, one path of dark modules, with a
 // quiet zone of four modules as the standard asks.

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -48,6 +49,7 @@ type screenClient struct {
 	// read (gorilla allows one reader at a time) to finish the closing
 	// handshake.
 	readDone chan struct{}
+	release  func() // gives back the screen's slot; nil in tests that make clients by hand
 }
 
 // closeGrace is how long the writer waits, after its close frame, for the
@@ -74,7 +76,7 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 	}
 	scheme, host, _ := strings.Cut(origin, "://")
 	own := "http"
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+	if h.viaHTTPS(r) {
 		own = "https"
 	}
 	return (scheme == own && strings.EqualFold(host, r.Host)) || (h.origin != "" && origin == h.origin)
@@ -84,21 +86,26 @@ func (h *Hub) checkOrigin(r *http.Request) bool {
 // and returns: the connection lives on in its two pumps. Returning lets
 // the HTTP server's goroutine end and drop what it held for the request,
 // which would otherwise stay for the life of every screen.
-func (h *Hub) serve(w http.ResponseWriter, r *http.Request, key screenKey) error {
+//
+// release gives back the screen's slot (screenslots.go) once the
+// connection is closed: by the writer, which is the one to close it.
+func (h *Hub) serve(w http.ResponseWriter, r *http.Request, key screenKey, release func()) error {
 	conn, err := h.upgr.Upgrade(w, r, nil)
 	if err != nil {
+		release()
 		return nil // Upgrade has answered the client already
 	}
 	if tcp, ok := conn.NetConn().(*net.TCPConn); ok {
 		tcp.SetWriteBuffer(socketSendBuffer)
 	}
-	c := &screenClient{conn: conn, key: key, send: make(chan *websocket.PreparedMessage, sendBuffer), readDone: make(chan struct{})}
+	c := &screenClient{conn: conn, key: key, send: make(chan *websocket.PreparedMessage, sendBuffer), readDone: make(chan struct{}), release: release}
 	select {
 	case h.register <- c:
 		go h.readPump(c)
 	case <-h.stopped:
 		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, ""), time.Now().Add(writeWait))
 		conn.Close()
+		release()
 	}
 	return nil
 }
@@ -153,6 +160,9 @@ func (h *Hub) writePump(c *screenClient) {
 	defer func() {
 		ping.Stop()
 		c.conn.Close()
+		if c.release != nil {
+			c.release()
+		}
 		h.writers.Done()
 	}()
 	for {
@@ -167,6 +177,7 @@ func (h *Hub) writePump(c *screenClient) {
 			if err := c.conn.WritePreparedMessage(msg); err != nil {
 				return
 			}
+			h.metrics.feedMessageSent()
 		case <-ping.C:
 			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
 				return
@@ -176,9 +187,14 @@ func (h *Hub) writePump(c *screenClient) {
 }
 
 // finishClosing waits, after the close frame, for the reader to end (the
-// client's close reply ends it), then reads and discards what is left
-// until the client closes or closeGrace passes, so that the connection is
-// closed with nothing unread.
+// client's close reply ends it), then reads and discards what is left on
+// the connection until the client closes or closeGrace passes, so that
+// the connection is closed with nothing unread.
+//
+// It reads the network connection itself, not through gorilla: a reader
+// that ended on an error (a chatty client's pings are refused by failing
+// the ping handler) leaves gorilla's reader failed for good, and
+// NextReader would return at once with the client's frames still unread.
 func (c *screenClient) finishClosing() {
 	if c.readDone == nil {
 		return
@@ -188,10 +204,7 @@ func (c *screenClient) finishClosing() {
 	case <-time.After(closeGrace):
 		return // the reader still reads: it will end when the connection closes
 	}
-	c.conn.SetReadDeadline(time.Now().Add(closeGrace))
-	for {
-		if _, _, err := c.conn.NextReader(); err != nil {
-			return
-		}
-	}
+	nc := c.conn.NetConn()
+	nc.SetReadDeadline(time.Now().Add(closeGrace))
+	io.Copy(io.Discard, nc)
 }

@@ -3,9 +3,11 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -29,6 +31,25 @@ type Config struct {
 	SMTPURL  string
 	MailFrom string
 	MailDir  string
+	// TrustedProxy says whether a proxy's headers about the client (its
+	// address, HTTPS) may be believed (clientaddr.go).
+	TrustedProxy TrustedProxy
+	// Metrics: collect the figures MetricsHandler serves (metrics.go).
+	// Off, nothing is counted and the request path has no metrics layer.
+	Metrics bool
+
+	// RateLimit scales every per-address limit (ratelimit.go): 1 (or 0,
+	// the zero value) the defaults, 2 twice as many requests, and so on.
+	// RateLimitOff turns them all off, POSTs and screens alike, for load
+	// tests (--rate-limit off).
+	RateLimit    float64
+	RateLimitOff bool
+	// MaxScreens caps the screens held open in all (0: DefaultMaxScreens);
+	// cmd/torg keeps it below the descriptor limit.
+	MaxScreens int
+	// MaxScreensPerAddress caps one address's screens (0:
+	// DefaultMaxScreensPerAddress); RateLimitOff lifts it.
+	MaxScreensPerAddress int
 }
 
 // Server holds everything the handlers use. It is built once by New.
@@ -45,9 +66,18 @@ type Server struct {
 	valid   *formValidator
 	hub     *Hub
 	mailer  *mail.Sender // nil: no mail goes out (neither SMTPURL nor MailDir)
+	metrics *metrics     // nil: none collected (Config.Metrics off)
+	limits  *rateLimiter // per-address limits (ratelimit.go)
+	screens *screenSlots // screens held open (screenslots.go)
+	// pageRoutes are the routes that answer a GET with a page of their
+	// own: where a form's honeypot sends a bot (honeypot.go).
+	pageRoutes map[string]bool
 	// adminAccess is the roles of each back-office route ("GET
 	// /admin/users"), as adminRoutes registered it; nil: admins only.
 	adminAccess map[string][]string
+	// keptForms draws each form's page again when it is refused as a
+	// whole (keptform.go), by POST route.
+	keptForms map[string]formAgain
 }
 
 // New builds the server and its route table.
@@ -55,6 +85,10 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = "64K"
 	}
+	if err := checkBaseURL(cfg.BaseURL); err != nil {
+		return nil, err
+	}
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/") // links add their own
 	assets, err := static.Load()
 	if err != nil {
 		return nil, err
@@ -80,8 +114,24 @@ func New(cfg Config, store *db.Store, logger *slog.Logger) (*Server, error) {
 
 		adminAccess: map[string][]string{},
 	}
+	s.keptForms = s.formsAgain()
+	if cfg.Metrics {
+		s.metrics = newMetrics(store)
+	}
+	scale, perAddress := cfg.RateLimit, cmp.Or(cfg.MaxScreensPerAddress, DefaultMaxScreensPerAddress)
+	if scale == 0 {
+		scale = 1
+	}
+	if cfg.RateLimitOff {
+		scale, perAddress = 0, 0
+	}
+	s.limits = newRateLimiter(scale, func() time.Time { return store.Now() })
+	s.screens = newScreenSlots(cmp.Or(cfg.MaxScreens, DefaultMaxScreens), perAddress)
 	s.hub = newHub(store, renderer, s.siteFor, logger, cfg.BaseURL)
+	s.hub.viaHTTPS = cfg.TrustedProxy.ViaHTTPS
+	s.hub.metrics = s.metrics
 	s.echo = s.routes()
+	s.metrics.knowRoutes(s.echo.Routes())
 	masker = newTokenMasker(s.echo.Routes())
 	if s.mailer, err = s.newMailer(); err != nil {
 		return nil, err
@@ -136,10 +186,11 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 const pollInterval = time.Second
 
 // Run watches the database for writes by other processes, sends the mail
-// outbox, runs the periodic jobs (jobs.go: retention once a day, expired
-// waiting-list offers every minute) and runs the live feed's hub until
-// ctx ends, then closes every screen's connection with 1001 (going away)
-// and waits for the mail sender to finish the message in hand.
+// outbox, runs the periodic jobs (jobs.go: retention once a day, the
+// mail folder's copies kept to those not erased and expired waiting-list
+// offers every minute) and runs the live feed's hub until ctx ends, then
+// closes every screen's connection with 1001 (going away) and waits for
+// the mail sender to finish the message in hand.
 func (s *Server) Run(ctx context.Context) {
 	go s.store.Watch(ctx, pollInterval)
 	jobsDone := make(chan struct{})

@@ -36,6 +36,13 @@ func newTestHub(tb testing.TB) *testHub {
 // newTestHubLogging is newTestHub with the server's log written to log.
 func newTestHubLogging(tb testing.TB, log io.Writer) *testHub {
 	tb.Helper()
+	return newTestHubWith(tb, handlers.Config{BaseURL: "https://torg.example.no"}, log)
+}
+
+// newTestHubWith is newTestHub with the server configured by cfg; prepare
+// runs on the store before anything else uses it (to set its clock).
+func newTestHubWith(tb testing.TB, cfg handlers.Config, log io.Writer, prepare ...func(*db.Store)) *testHub {
+	tb.Helper()
 	ctx := context.Background()
 	path := filepath.Join(tb.TempDir(), "torg.db")
 	store, err := db.Open(ctx, path)
@@ -43,6 +50,9 @@ func newTestHubLogging(tb testing.TB, log io.Writer) *testHub {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
+	for _, p := range prepare {
+		p(store)
+	}
 	if err := store.SetSetting(ctx, db.SettingSiteName, "Elverum+"); err != nil {
 		tb.Fatal(err)
 	}
@@ -53,7 +63,7 @@ func newTestHubLogging(tb testing.TB, log io.Writer) *testHub {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := handlers.New(handlers.Config{BaseURL: "https://torg.example.no"}, store, slog.New(slog.NewTextHandler(log, nil)))
+	srv, err := handlers.New(cfg, store, slog.New(slog.NewTextHandler(log, nil)))
 	if err != nil {
 		tb.Fatal(err)
 	}

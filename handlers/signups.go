@@ -29,6 +29,9 @@ func (s *Server) createSignup(c echo.Context) error {
 	if in == nil {
 		return s.renderSignupForm(c, http.StatusUnprocessableEntity, e, form)
 	}
+	if err := s.limitWaitingList(c, e.ID, e.SeatsLeft(), in.Seats); err != nil {
+		return err
+	}
 	su, err := s.store.CreateSignup(ctx, slug, *in)
 	switch db.ErrorCode(err) {
 	case "":
@@ -58,6 +61,7 @@ func (s *Server) createSignup(c echo.Context) error {
 	default:
 		return err
 	}
+	s.metrics.signedUp(su.Status)
 	return s.seeOther(c, "/signups/"+su.Token)
 }
 
@@ -99,6 +103,9 @@ type signupPage struct {
 	// ShowCalendar: there is something to put in a calendar.
 	ShowCalendar bool
 	EraseError   string // the erase form's message, when it was sent unconfirmed
+	// Notice is a message above everything: a cancel or erase the
+	// database could not take now (keptform.go).
+	Notice string
 	// CheckInQR holds the check-in code, for the door to scan; only a
 	// confirmed signup for an event that takes place has one to show.
 	CheckInQR template.HTML
@@ -187,9 +194,9 @@ func (s *Server) signupData(c echo.Context) error {
 // eraseSignup deletes the signup and everything about it (GDPR art. 17),
 // once the person has ticked that they mean it.
 func (s *Server) eraseSignup(c echo.Context) error {
-	params, err := c.FormParams()
+	params, err := postForm(c)
 	if err != nil {
-		return echo.ErrBadRequest.WithInternal(err)
+		return err
 	}
 	if params.Get("confirm") != "yes" {
 		msg := s.localizer(c).T("signup.erase.confirm_required")
@@ -215,9 +222,9 @@ func (s *Server) showErased(c echo.Context) error {
 // (htmx: the question alone, in place of the button). A signup that can
 // no longer be cancelled goes back to its page, which says why.
 func (s *Server) cancelSignup(c echo.Context) error {
-	params, err := c.FormParams()
+	params, err := postForm(c)
 	if err != nil {
-		return echo.ErrBadRequest.WithInternal(err)
+		return err
 	}
 	token := c.Param("token")
 	if params.Get("confirm") != "yes" {

@@ -242,6 +242,7 @@ func TestCreateSignup(t *testing.T) {
 		const (
 			invalid = "Teksten inneholder tegn som ikke kan lagres"
 			oneLine = "Teksten må stå på én linje"
+			bidi    = "Teksten inneholder usynlige tegn som snur skriveretningen"
 		)
 		for _, tc := range []struct {
 			name, field, value, message string
@@ -249,7 +250,7 @@ func TestCreateSignup(t *testing.T) {
 			{"NUL", "name", "Kari\x00Nordmann", invalid},
 			{"Escape", "name", "Kari\x1b[2JNordmann", invalid},
 			{"C1", "organization", "Sykehuset\u009bInnlandet", invalid},
-			{"Override", "name", "Kari \u202Ennamdro", invalid},
+			{"Override", "name", "Kari \u202Ennamdro", bidi},
 			{"CR", "name", "Kari\rNordmann", oneLine},
 			{"LF", "organization", "Sykehuset\nInnlandet", oneLine},
 			{"Tab", "email", "kari\t@example.no", oneLine},

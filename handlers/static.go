@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -23,10 +24,21 @@ func (s *Server) serveStatic(c echo.Context) error {
 	return c.Blob(http.StatusOK, asset.ContentType, asset.Body)
 }
 
-// health answers the platform's health check: the database is readable.
+// health answers the platform's health check: 200 "ok" when the database
+// reads and can take changes; 503 with the reason when it cannot read, or
+// cannot write — the disk full, the file read-only, the write lock held
+// too long (db.Store.WriteHealth) — so the platform sees a hub that can
+// show pages but not take a signup. It answers 200 again by itself once
+// the cause is gone. It never writes: a GET does not, and a replica
+// cannot.
 func (s *Server) health(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
 	if _, err := s.store.Refresh(c.Request().Context()); err != nil {
 		return c.String(http.StatusServiceUnavailable, "database unavailable\n")
+	}
+	if f := s.store.WriteHealth(); f != nil {
+		return c.String(http.StatusServiceUnavailable,
+			"database cannot write: "+f.Reason+" (since "+f.Since.UTC().Format(time.RFC3339)+")\n")
 	}
 	return c.String(http.StatusOK, "ok\n")
 }

@@ -53,6 +53,9 @@ type SMTP struct {
 	host string
 	opts []gomail.Option
 	desc string
+	// starttls is how a smtp:// connection treats STARTTLS: required, or
+	// used when offered (a server on this machine).
+	starttls gomail.TLSPolicy
 }
 
 // NewSMTP reads TORG_SMTP_URL:
@@ -76,13 +79,14 @@ func NewSMTP(rawURL string) (*SMTP, error) {
 	}
 	opts := []gomail.Option{gomail.WithTimeout(smtpTimeout)}
 	port := 587
+	starttls := gomail.NoTLS
 	switch u.Scheme {
 	case "smtp":
+		starttls = gomail.TLSMandatory
 		if isLoopback(host) {
-			opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
-		} else {
-			opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+			starttls = gomail.TLSOpportunistic
 		}
+		opts = append(opts, gomail.WithTLSPolicy(starttls))
 	case "smtps":
 		port = 465
 		opts = append(opts, gomail.WithSSL())
@@ -103,7 +107,7 @@ func NewSMTP(rawURL string) (*SMTP, error) {
 	if _, err := gomail.NewClient(host, opts...); err != nil {
 		return nil, fmt.Errorf("TORG_SMTP_URL: %w", err)
 	}
-	return &SMTP{host: host, opts: opts, desc: u.Scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))}, nil
+	return &SMTP{host: host, opts: opts, starttls: starttls, desc: u.Scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))}, nil
 }
 
 func isLoopback(host string) bool {
@@ -142,6 +146,67 @@ type Folder struct {
 }
 
 func (f *Folder) String() string { return "folder " + f.Dir }
+
+// Prune deletes the files of messages whose person is gone: keep says,
+// for the outbox ids of the files there (the sender names each message
+// "<id>-<kind>"), which still hold their recipient. A file that is not a
+// message of ours is left alone. It returns how many files went.
+func (f *Folder) Prune(keep func(ids []int64) (map[int64]bool, error)) (int, error) {
+	entries, err := os.ReadDir(f.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	files := map[int64][]string{}
+	var ids []int64
+	for _, e := range entries {
+		id, ok := messageID(e.Name())
+		if !ok || e.IsDir() {
+			continue
+		}
+		if files[id] == nil {
+			ids = append(ids, id)
+		}
+		files[id] = append(files[id], e.Name())
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	kept, err := keep(ids)
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, id := range ids {
+		if kept[id] {
+			continue
+		}
+		for _, name := range files[id] {
+			if err := os.Remove(filepath.Join(f.Dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return removed, err
+			}
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// messageID reads the outbox id from a file name Send made:
+// "20261128-143000-12-signup.confirmed.eml" → 12.
+func messageID(name string) (int64, bool) {
+	rest, ok := strings.CutSuffix(name, ".eml")
+	if !ok {
+		return 0, false
+	}
+	parts := strings.SplitN(rest, "-", 4)
+	if len(parts) < 3 || len(parts[0]) != 8 || len(parts[1]) != 6 {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(parts[2], 10, 64)
+	return id, err == nil && id > 0
+}
 
 // Send writes msg to Dir/<time>-<name>.eml, whole or not at all.
 func (f *Folder) Send(_ context.Context, name string, msg *gomail.Msg) error {

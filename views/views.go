@@ -198,7 +198,21 @@ func (p Page) OtherLanguageURL() string {
 		q[k] = v
 	}
 	q.Set("lang", p.OtherLanguage())
-	return p.Path + "?" + q.Encode()
+	return LocalPath(p.Path) + "?" + q.Encode()
+}
+
+// LocalPath is path (as decoded from a request) made safe to link to on
+// this site: escaped, and "/" unless it is a plain path that starts with a
+// single "/". A request for //evil.example would otherwise give links to
+// "//evil.example?lang=en", which a browser reads as another host; so
+// would "/\evil.example" (a backslash is a slash to a browser) and a path
+// with a tab or line break, which browsers drop from addresses.
+func LocalPath(path string) string {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.HasPrefix(path, "/\\") ||
+		strings.ContainsFunc(path, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "/"
+	}
+	return (&url.URL{Path: path}).EscapedPath()
 }
 
 // Form is a form as typed, with a message per invalid field.
@@ -208,6 +222,10 @@ type Form struct {
 	Multi  map[string][]string
 	Errors map[string]string // field name -> message in the user's language
 	Order  []string          // fields in the order the form shows them, for the error summary
+	// Problem, if set, is a message about the form as a whole, shown at
+	// the top of the error summary: it was not saved (503), or not taken
+	// now (429), and what to do. What was typed is still in the form.
+	Problem string
 	// ValidateURL, if set, is where a field posts the form when it loses
 	// focus, to have its message shown without a reload (htmx).
 	ValidateURL string

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/handlers"
 )
 
 // command is one "torg ..." subcommand.
@@ -107,6 +109,12 @@ var groupSummaries = map[string]string{
 
 // dbFlagHelp explains --db in every command's usage.
 const dbFlagHelp = "database file (TORG_DB); a relative path, the default too, is from the folder torg runs in"
+
+// defaultMetricsAddr is loopback, so that the metrics are never public
+// unless asked for. Port 9091, not Prometheus's usual 9090: a Prometheus
+// on the same machine, the likeliest scraper, listens on 9090 itself; and
+// 9091 is the port Fly.io's documentation uses for an app's metrics.
+const defaultMetricsAddr = "127.0.0.1:9091"
 
 // defaultDB is the database file when neither --db nor TORG_DB names one.
 // It is relative: it depends on the folder torg is run in.
@@ -405,6 +413,19 @@ func envOr(key, fallback string) string {
 	return fallback
 }
 
+// envInt is the environment's number for key, or fallback when it is
+// unset; -1 when it is not a number, which the command then refuses.
+func envInt(key string, fallback int) int {
+	v := os.Getenv(key)
+	if v == "" {
+		return fallback
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	return -1
+}
+
 func envBool(key string) bool {
 	v, _ := strconv.ParseBool(os.Getenv(key))
 	return v
@@ -416,13 +437,24 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 	fs.StringVar(&cfg.BaseURL, "base-url", os.Getenv("TORG_BASE_URL"), "public address, e.g. https://torg.example.no (TORG_BASE_URL)")
 	fs.BoolVar(&cfg.Demo, "demo", envBool("TORG_DEMO"), "fill an EMPTY database with a sample Elverum+ programme (TORG_DEMO)")
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr("TORG_LOG_FORMAT", "text"), "log format: text or json (TORG_LOG_FORMAT)")
+	fs.StringVar(&cfg.TrustedProxy, "trusted-proxy", os.Getenv("TORG_TRUSTED_PROXY"), "believe a proxy's client address and HTTPS headers: fly, or the proxies' addresses/networks, e.g. 10.0.0.0/8 (TORG_TRUSTED_PROXY; default none)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("TORG_MAIL_FROM"), "sender of e-mail, e.g. \"Elverum+ <torg@elverum.example.no>\" (TORG_MAIL_FROM)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("TORG_METRICS_ADDR", defaultMetricsAddr), "address of /metrics for Prometheus, never the public one; off: no metrics (TORG_METRICS_ADDR)")
+	fs.StringVar(&cfg.RateLimit, "rate-limit", envOr("TORG_RATE_LIMIT", "on"), "per-address limits on POSTs and screen connects: on, off (for load tests) or a factor, e.g. 2 for twice as many (TORG_RATE_LIMIT)")
+	fs.IntVar(&cfg.MaxScreens, "max-screens", envInt("TORG_MAX_SCREENS", handlers.DefaultMaxScreens), "live screens connected at once, about 16 KB each; lowered to what the open-file limit allows (TORG_MAX_SCREENS)")
 	// The SMTP address holds a password: from the environment only, never
 	// a flag that ps would show.
 	cfg.SMTPURL = os.Getenv("TORG_SMTP_URL")
 	return func(ctx context.Context, env *cmdEnv, _ []string) error {
+		if cfg.MaxScreens < 1 {
+			return errors.New("--max-screens: want a number of screens, 1 or more (TORG_MAX_SCREENS)")
+		}
 		cfg.DB = env.dbPath
-		m := &Main{Config: cfg, Logger: newLogger(cfg.LogFormat, os.Stderr)}
+		// The log is buffered (one write per request line was the request
+		// log's whole cost) and flushed at once for warnings and errors.
+		logs := handlers.NewLogWriter(os.Stderr)
+		defer logs.Close()
+		m := &Main{Config: cfg, Logger: slog.New(handlers.FlushOnWarn(newLogger(cfg.LogFormat, logs).Handler(), logs))}
 		if err := m.Run(ctx); err != nil {
 			m.Close()
 			return err

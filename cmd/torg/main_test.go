@@ -220,3 +220,43 @@ func TestSiteSet(t *testing.T) {
 		}
 	})
 }
+
+// A trusted-proxy setting torg cannot read stops the start with a message
+// that names the flag: a typo must not leave the limits keyed on a proxy.
+func TestServeRefusesAWrongTrustedProxy(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	code, _, stderr := torg(t, dbPath, "serve", "--addr", "127.0.0.1:0", "--trusted-proxy", "proxy.example.no")
+	if code != 1 || !strings.Contains(stderr, "--trusted-proxy") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// In production (not --demo, listening beyond this machine) the server
+// refuses to start without a public address, and says which setting is
+// missing; on loopback or as a demo it starts without one. A public
+// address with a path is refused too: links are built on it.
+func TestServeNeedsABaseURLInProduction(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	t.Setenv("TORG_BASE_URL", "")
+	code, _, stderr := torg(t, dbPath, "serve", "--addr", ":0")
+	if code != 1 || !strings.Contains(stderr, "TORG_BASE_URL (--base-url) must name the public address") {
+		t.Fatalf(":0 without a base URL: exit %d, stderr %q; want 1 and a message naming TORG_BASE_URL", code, stderr)
+	}
+	code, _, stderr = torg(t, dbPath, "serve", "--addr", ":0", "--base-url", "https://torg.example.no/events")
+	if code != 1 || !strings.Contains(stderr, "want the public address only") {
+		t.Fatalf("a base URL with a path: exit %d, stderr %q", code, stderr)
+	}
+	for _, cfg := range []Config{
+		{Addr: "127.0.0.1:0"},
+		{Addr: "localhost:0"},
+		{Addr: ":0", Demo: true},
+		{Addr: ":0", BaseURL: "https://torg.example.no/"},
+	} {
+		cfg.DB = dbPath
+		m := &Main{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if err := m.Run(context.Background()); err != nil {
+			t.Errorf("%+v: %v", cfg, err)
+		}
+		m.Close()
+	}
+}

@@ -29,7 +29,7 @@ func TestBadTextRefused(t *testing.T) {
 		{[]string{"event", "add", "--title", "Frokostmøte", "--place", "Terningen\nArena", "--starts", "2030-12-03T07:30"}, "torg event add: place must be one line"},
 		{[]string{"event", "add", "--title", "Frokostmøte", "--description", "Kaffe\x00", "--starts", "2030-12-03T07:30"}, "torg event add: description: character 6 is a control character (U+0000)"},
 		{[]string{"kpi", "set", "calls", "145", "--label", "Rør\tløft"}, "torg kpi set: label must be one line, but character 4 is a tab (U+0009)"},
-		{[]string{"site", "set", "site_name", "Elverum\u202E+"}, "torg site set: site_name: character 8 is a bidirectional override (U+202E)"},
+		{[]string{"site", "set", "site_name", "Elverum\u202E+"}, "torg site set: site_name: character 8 is a bidirectional control (U+202E)"},
 	} {
 		code, out, errOut := torg(t, dbPath, tc.args...)
 		if code != 1 || out != "" || !strings.Contains(errOut, tc.want) {

@@ -8,6 +8,7 @@
 //	torgbench seed-ideas -db FILE [-n 5000]            N published ideas in Norwegian, for bench/ideas.sh
 //	torgbench seed-door -db FILE [-n 200]              an event with N people signed up and a host, prints its slug
 //	torgbench door -url U -db FILE -event SLUG         four hosts check everyone in (bench/door.sh)
+//	torgbench abuse -url U -db FILE                    a script's 5,000 signups in 10 s, then a room's 150 in 2 minutes (bench/abuse.sh)
 //
 // See docs/performance.md for what the numbers mean.
 package main
@@ -37,7 +38,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: torgbench bare-sqlite|hello|seed|profile|seed-ideas|seed-door|door [flags]")
+		fmt.Fprintln(os.Stderr, "usage: torgbench bare-sqlite|hello|seed|profile|seed-ideas|seed-door|door|abuse [flags]")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -58,6 +59,8 @@ func main() {
 		err = seedDoor(ctx, args)
 	case "door":
 		err = door(ctx, args)
+	case "abuse":
+		err = abuse(ctx, args)
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}

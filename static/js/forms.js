@@ -8,7 +8,8 @@
 //     sends one POST.
 //   - When the send fails, the form's live region (.submit-status, beside
 //     the button) says so and what to do; nothing else changes, so what
-//     was typed stays. The next send clears it.
+//     was typed stays. The next send clears it. A 503 or 429 brings its
+//     reason (the database full, too many sends): the region says that.
 //
 // Only requests the form itself sends count: a field checked as it loses
 // focus is the field's business. Words come from the page (the region's
@@ -23,11 +24,22 @@
     return elt instanceof HTMLFormElement ? elt.querySelector(".submit-status") : null;
   };
 
-  const say = (box, kind) => {
+  const say = (box, kind, text) => {
     // A live region is announced when its text changes: clear it first,
     // so the same failure twice is said twice.
     box.textContent = "";
-    if (kind) requestAnimationFrame(() => (box.textContent = box.dataset["msg" + kind] || ""));
+    if (kind) requestAnimationFrame(() => (box.textContent = text || box.dataset["msg" + kind] || ""));
+  };
+
+  // reasonOf is the reason a refused send comes back with: a 503 (the
+  // database cannot take it now) or a 429 answers with the form again
+  // and the reason at the top of its error summary, the words a page
+  // without JavaScript shows. "" when the answer has none.
+  const reasonOf = (xhr) => {
+    if (!xhr || (xhr.status !== 503 && xhr.status !== 429)) return "";
+    const doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    const title = doc.getElementById("error-summary-title");
+    return title ? title.textContent.trim() : "";
   };
 
   document.addEventListener("htmx:beforeRequest", (evt) => {
@@ -41,8 +53,12 @@
   });
   // An answer the page does not show (the htmx-config meta: 4xx other than
   // 409 and 422, and 5xx): too many requests, or a fault on our side.
+  // A 503 or 429 says its own reason, and that what was typed is kept.
   document.addEventListener("htmx:responseError", (evt) => {
     const box = statusOf(evt);
-    if (box) say(box, evt.detail.xhr && evt.detail.xhr.status === 429 ? "Busy" : "Server");
+    if (!box) return;
+    const xhr = evt.detail.xhr;
+    const reason = reasonOf(xhr);
+    say(box, xhr && xhr.status === 429 ? "Busy" : "Server", reason && reason + " " + (box.dataset.msgKept || ""));
   });
 })();
