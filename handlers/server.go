@@ -186,22 +186,20 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 const pollInterval = time.Second
 
 // Run watches the database for writes by other processes, sends the mail
-// outbox, erases personal data past its time once a day (retention.go),
-// keeps the mail folder's copies to those not erased, and runs the live feed's hub until ctx ends, then closes every screen's
-// connection with 1001 (going away) and waits for the mail sender to
-// finish the message in hand.
+// outbox, runs the periodic jobs (jobs.go: retention once a day, the
+// mail folder's copies kept to those not erased and expired waiting-list
+// offers every minute) and runs the live feed's hub until ctx ends, then
+// closes every screen's connection with 1001 (going away) and waits for
+// the mail sender to finish the message in hand.
 func (s *Server) Run(ctx context.Context) {
 	go s.store.Watch(ctx, pollInterval)
-	retentionDone := make(chan struct{})
-	go func() { s.runRetention(ctx, purgeEvery); close(retentionDone) }()
-	pruneDone := make(chan struct{})
-	go func() { s.runMailFolderPrune(ctx, mailFolderPruneEvery); close(pruneDone) }()
+	jobsDone := make(chan struct{})
+	go func() { s.runJobs(ctx, s.jobs()); close(jobsDone) }()
 	if s.mailer != nil {
 		done := make(chan struct{})
 		go func() { s.mailer.Run(ctx); close(done) }()
 		defer func() { <-done }() // a message in flight is marked before the store closes
 	}
 	s.hub.Run(ctx)
-	<-retentionDone
-	<-pruneDone
+	<-jobsDone
 }
