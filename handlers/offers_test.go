@@ -119,7 +119,7 @@ func TestOfferPage(t *testing.T) {
 		t.Errorf("the offer page offers leaving the list beside declining")
 	}
 	// The next in line waits and is told how offers work here.
-	assertContains(t, h.get(t, "/signups/"+per.Token), "Du er nummer 2 i køen", "tilbud om den på e-post og har 24 timer på å svare")
+	assertContains(t, h.get(t, "/signups/"+per.Token), "Du er nummer 2 i køen", "tilbud om plassen på e-post og har 24 timer på deg til å svare")
 	assertContains(t, h.get(t, "/events/"+h.Event.Slug), "så får du tilbud om plass på e-post")
 
 	// The e-mail's links: the page, with the chosen answer focused;
@@ -190,7 +190,7 @@ func TestOfferAnswers(t *testing.T) {
 		for _, answer := range []string{"accept", "decline"} {
 			r := h.do(t, http.MethodPost, page+"/offer/"+answer, url.Values{}, map[string]string{"HX-Request": "true"})
 			assertStatus(t, r, http.StatusConflict)
-			assertContains(t, r, "Du har ikke noe åpent tilbud om plass", `data-signup-status="confirmed"`)
+			assertContains(t, r, "Du har ikke noe tilbud om plass som venter på svar", `data-signup-status="confirmed"`)
 		}
 		if got := statusOf(t, h, line[0]); got != db.StatusConfirmed {
 			t.Errorf("after answering twice: %s", got)
@@ -297,14 +297,14 @@ func TestAdminOfferSetting(t *testing.T) {
 		"waitlist": {"offer"}, "offer_hours": {"1"}}
 	r := admin.post(t, "/admin/events/"+slug, f)
 	assertStatus(t, r, http.StatusUnprocessableEntity)
-	assertContains(t, r, "Et tilbud må gjelde i minst 2 og høyst 336 timer", `href="#offer_hours"`, `id="offer_hours-error"`, `aria-invalid="true"`,
+	assertContains(t, r, "Svarfristen må være et helt antall timer fra 2 til 336", `href="#offer_hours"`, `id="offer_hours-error"`, `aria-invalid="true"`,
 		`value="offer" checked`, `value="1"`)
 	if e, _ := h.Store.EventBySlug(ctx, slug); e.OfferHours != 0 {
 		t.Fatalf("a refused form changed the setting: %d", e.OfferHours)
 	}
 
 	f.Set("offer_hours", "abc")
-	assertContains(t, admin.post(t, "/admin/events/"+slug, f), "Et tilbud må gjelde i minst 2")
+	assertContains(t, admin.post(t, "/admin/events/"+slug, f), "Svarfristen må være et helt antall timer fra 2")
 	f.Set("waitlist", "sometimes")
 	f.Set("offer_hours", "12")
 	assertContains(t, admin.post(t, "/admin/events/"+slug, f), "Velg hva som skal skje når det blir ledig plass.")
