@@ -185,23 +185,17 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 // reach cached pages and screens within about a second.
 const pollInterval = time.Second
 
-// Run watches the database for writes by other processes, sends the mail
-// outbox, erases personal data past its time once a day (retention.go),
-// keeps the mail folder's copies to those not erased, and runs the live feed's hub until ctx ends, then closes every screen's
-// connection with 1001 (going away) and waits for the mail sender to
-// finish the message in hand.
+// Run watches the database for writes by other processes (a replica's
+// primary, the command line) and runs the live feed's hub until ctx
+// ends, then closes every screen's connection with 1001 (going away).
+// While this node is the primary it also sends the mail outbox, erases
+// personal data past its time once a day (retention.go) and keeps the
+// mail folder's copies to those not erased (replica.go); at the end it
+// waits for them, so the mail sender finishes the message in hand.
 func (s *Server) Run(ctx context.Context) {
 	go s.store.Watch(ctx, pollInterval)
-	retentionDone := make(chan struct{})
-	go func() { s.runRetention(ctx, purgeEvery); close(retentionDone) }()
-	pruneDone := make(chan struct{})
-	go func() { s.runMailFolderPrune(ctx, mailFolderPruneEvery); close(pruneDone) }()
-	if s.mailer != nil {
-		done := make(chan struct{})
-		go func() { s.mailer.Run(ctx); close(done) }()
-		defer func() { <-done }() // a message in flight is marked before the store closes
-	}
+	jobsDone := make(chan struct{})
+	go func() { s.runPrimaryJobs(ctx); close(jobsDone) }()
 	s.hub.Run(ctx)
-	<-retentionDone
-	<-pruneDone
+	<-jobsDone
 }
