@@ -4,6 +4,11 @@
 #   (a) the signup POST end to end  vs  a bare BEGIN IMMEDIATE; count; INSERT; COMMIT loop
 #   (b) GET /events/{slug} and GET /events at 64 connections  vs  a bare Echo "hello"
 #
+# torg runs with every production layer on (request id, request log,
+# metrics, rate limits, security headers, host and origin checks): the
+# targets hold for the whole stack (issue 11: pages >= 0.5 x hello, the
+# signup >= 0.5 x the bare transaction).
+#
 # Usage: bench/run.sh   (from anywhere; needs go, wrk, curl)
 #
 #   DURATION=10s THREADS=2 TORG_PORT=18080 HELLO_PORT=18090 BENCH_DIR=/tmp \
@@ -79,7 +84,8 @@ done
 # The per-address limits stay on, so their cost is in the figures, at a
 # factor (TORG_RATE_LIMIT, README "Abuse") that wrk from one address does
 # not reach: 2,000 signups a second after a burst of 40,000.
-TORG_RATE_LIMIT=${TORG_RATE_LIMIT:-1000} "$WORK/torg" serve --addr "127.0.0.1:$TORG_PORT" --db "$WORK/torg.db" 2>"$WORK/torg.log" &
+# Metrics are on, on a port of the kernel's choosing (nothing scrapes them).
+TORG_METRICS_ADDR=${TORG_METRICS_ADDR:-127.0.0.1:0} TORG_RATE_LIMIT=${TORG_RATE_LIMIT:-1000} "$WORK/torg" serve --addr "127.0.0.1:$TORG_PORT" --db "$WORK/torg.db" 2>"$WORK/torg.log" &
 PIDS+=($!)
 "$WORK/torgbench" hello -addr "127.0.0.1:$HELLO_PORT" 2>"$WORK/hello.log" &
 PIDS+=($!)
@@ -206,9 +212,9 @@ done
 row "bare Echo hello -c64" "$H" "$(p99 hello)" "$(errors hello)" "$(cat "$WORK/hello.attempt")" "$(other hello)" "-" ""
 E=$(rps event) L=$(rps list) N=$(rps event-304)
 row "GET /events/{slug} -c64" "$E" "$(p99 event)" "$(errors event)" "$(cat "$WORK/event.attempt")" "$(other event)" "$(ratio "$E" "$HB")" \
-	"$(verdict "$(ratio "$E" "$HB")" 0.3) page/hello (target >= 0.30; $EVENT_BYTES bytes)"
+	"$(verdict "$(ratio "$E" "$HB")" 0.5) page/hello (target >= 0.50; $EVENT_BYTES bytes)"
 row "GET /events -c64" "$L" "$(p99 list)" "$(errors list)" "$(cat "$WORK/list.attempt")" "$(other list)" "$(ratio "$L" "$HB")" \
-	"$(verdict "$(ratio "$L" "$HB")" 0.3) page/hello (target >= 0.30; $LIST_BYTES bytes)"
+	"$(verdict "$(ratio "$L" "$HB")" 0.5) page/hello (target >= 0.50; $LIST_BYTES bytes)"
 row "GET /events/{slug} 304 -c64" "$N" "$(p99 event-304)" "$(errors event-304)" "$(cat "$WORK/event-304.attempt")" "$(other event-304)" "$(ratio "$N" "$HB")" \
 	"extra: If-None-Match: $ETAG"
 row "bare Echo hello -c64 again" "$H2" "$(p99 hello-again)" "$(errors hello-again)" "$(cat "$WORK/hello-again.attempt")" "$(other hello-again)" "-" ""

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Attendees is an event's attendee list as organisers and hosts read it:
@@ -27,6 +28,10 @@ type Attendees struct {
 	// note. The waiting list is left out: nobody cooks for it.
 	Diets       []DietNote
 	NoDietSeats int
+
+	// History holds each listed signup's changes, oldest first, by its
+	// id: how it came to be where it is (offered, moved, …).
+	History map[int64][]HistoryEntry
 }
 
 // DietNote is one diet note and the seats it covers: the seats of every
@@ -64,6 +69,9 @@ func (s *Store) Attendees(ctx context.Context, slug string) (*Attendees, error) 
 	}
 	for _, su := range a.Waiting {
 		a.WaitingSeats += su.Seats
+	}
+	if a.History, err = eventHistory(ctx, tx, e.ID); err != nil {
+		return nil, err
 	}
 	a.Diets, a.NoDietSeats = sumDiets(a.Confirmed)
 	for _, su := range a.Confirmed {
@@ -254,4 +262,29 @@ func (s *Store) CancelSignupByOrganiser(ctx context.Context, slug string, signup
 		return nil, err
 	}
 	return s.attendee(ctx, s.write, eventID, signupID)
+}
+
+// eventHistory reads the history of every signup of an event in one
+// query, by signup id.
+func eventHistory(ctx context.Context, q querier, eventID int64) (map[int64][]HistoryEntry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT h.signup_id, h.at, h.from_status, h.to_status, h.reason, h.note, h.actor
+		FROM signup_history h JOIN signups s ON s.id = h.signup_id WHERE s.event_id = ? ORDER BY h.id`, eventID)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	defer rows.Close()
+	out := map[int64][]HistoryEntry{}
+	for rows.Next() {
+		var id, at int64
+		var h HistoryEntry
+		if err := rows.Scan(&id, &at, &h.FromStatus, &h.ToStatus, &h.Reason, &h.Note, &h.Actor); err != nil {
+			return nil, Internal(err)
+		}
+		h.At = time.Unix(at, 0)
+		out[id] = append(out[id], h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, Internal(err)
+	}
+	return out, nil
 }

@@ -46,16 +46,28 @@ type Event struct {
 	// RemindHours is how long before the start its people get a reminder
 	// by e-mail; 0: none.
 	RemindHours int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// OfferHours is how freed seats go to the waiting list: 0, confirmed
+	// at once; otherwise offered, each offer valid this many hours
+	// (offers.go).
+	OfferHours int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 
-	// SeatsTaken counts confirmed seats; Waiting counts signups in line.
+	// SeatsTaken counts confirmed seats; Waiting counts signups in line;
+	// SeatsHeld counts the seats of open offers, which nobody else may
+	// take.
 	SeatsTaken int
 	Waiting    int
+	SeatsHeld  int
 }
 
-// SeatsLeft is how many seats can still be confirmed.
-func (e *Event) SeatsLeft() int { return max(e.Capacity-e.SeatsTaken, 0) }
+// SeatsLeft is how many seats can still be confirmed: those neither
+// taken nor held for an offer.
+func (e *Event) SeatsLeft() int { return max(e.Capacity-e.SeatsTaken-e.SeatsHeld, 0) }
+
+// Offers reports whether freed seats are offered to the waiting list
+// rather than confirmed at once.
+func (e *Event) Offers() bool { return e.OfferHours > 0 }
 
 // Cancelled reports whether the event was called off.
 func (e *Event) Cancelled() bool { return e.Status == EventCancelled }
@@ -80,6 +92,9 @@ type NewEvent struct {
 	// RemindHours: how long before the start people are reminded; set by
 	// UpdateEvent only (a new event has DefaultRemindHours).
 	RemindHours int
+	// OfferHours: 0, or how long a waiting-list offer is valid; set by
+	// UpdateEvent only (a new event moves its list up automatically).
+	OfferHours int
 }
 
 // DefaultCapacity is the size of the room when the organiser names none.
@@ -148,6 +163,9 @@ func checkEvent(in NewEvent) (NewEvent, error) {
 	}
 	if in.Capacity < 0 {
 		return in, invalidField("capacity", "event.capacity_negative", "capacity is a number of seats, 0 or more (got %d)", in.Capacity)
+	}
+	if in.OfferHours != 0 && (in.OfferHours < MinOfferHours || in.OfferHours > MaxOfferHours) {
+		return in, invalidField("offer_hours", "offer.hours_range", "an offer is valid %d to %d hours (got %d)", MinOfferHours, MaxOfferHours, in.OfferHours)
 	}
 	return in, nil
 }
@@ -223,7 +241,8 @@ func Slugify(title string) string {
 }
 
 const eventColumns = `e.id, e.slug, e.title, e.description, e.kind, e.place, e.starts_at, e.ends_at,
-	e.capacity, e.status, e.created_at, e.updated_at, e.seats_taken, e.waiting, e.remind_hours`
+	e.capacity, e.status, e.created_at, e.updated_at, e.seats_taken, e.waiting, e.remind_hours,
+	e.offer_hours, e.seats_held`
 
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -234,7 +253,8 @@ func scanEvent(row interface{ Scan(...any) error }) (*Event, error) {
 	var e Event
 	var starts, ends, created, updated int64
 	if err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.Kind, &e.Place, &starts, &ends,
-		&e.Capacity, &e.Status, &created, &updated, &e.SeatsTaken, &e.Waiting, &e.RemindHours); err != nil {
+		&e.Capacity, &e.Status, &created, &updated, &e.SeatsTaken, &e.Waiting, &e.RemindHours,
+		&e.OfferHours, &e.SeatsHeld); err != nil {
 		return nil, err
 	}
 	e.StartsAt, e.EndsAt = time.Unix(starts, 0), time.Unix(ends, 0)
@@ -353,7 +373,7 @@ func (s *Store) SetCapacity(ctx context.Context, slug string, capacity int, acto
 
 // checkCapacity is the foundation's rule for a new capacity of e: nobody
 // loses a seat they were promised, so it may not go below the confirmed
-// seats; and a cancelled event's capacity stays as it is, since raising it
+// seats, nor below those and the seats held for open offers; and a cancelled event's capacity stays as it is, since raising it
 // would give people seats at an event that will not take place.
 func checkCapacity(e *Event, capacity int) error {
 	switch {
@@ -363,6 +383,9 @@ func checkCapacity(e *Event, capacity int) error {
 		return invalidField("capacity", "event.capacity_negative", "capacity is a number of seats, 0 or more (got %d)", capacity)
 	case capacity < e.SeatsTaken:
 		return invalidField("capacity", "event.capacity_below_taken", "capacity %d is below the %d seats already confirmed", capacity, e.SeatsTaken)
+	case capacity < e.SeatsTaken+e.SeatsHeld:
+		return invalidField("capacity", "offer.capacity_below_held", "capacity %d is below the %d seats confirmed and the %d held for offers",
+			capacity, e.SeatsTaken, e.SeatsHeld)
 	case e.Cancelled():
 		return invalidField("capacity", "event.capacity_cancelled", "event %s is cancelled", e.Slug)
 	}
@@ -382,6 +405,9 @@ type EventChanges struct {
 	// RemindHours: how long before the start people are reminded by
 	// e-mail; 0: no reminder.
 	RemindHours *int
+	// OfferHours: 0, the waiting list moves up at once; otherwise freed
+	// seats are offered, each offer valid this many hours.
+	OfferHours *int
 }
 
 // UpdateEvent changes an event's fields. The rules are those of a new
@@ -400,7 +426,8 @@ func (s *Store) UpdateEvent(ctx context.Context, slug string, ch EventChanges) (
 		}
 		id = e.ID
 		in := NewEvent{Title: e.Title, Description: e.Description, Kind: e.Kind, Place: e.Place,
-			StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: e.Capacity, Status: e.Status, RemindHours: e.RemindHours}
+			StartsAt: e.StartsAt, EndsAt: e.EndsAt, Capacity: e.Capacity, Status: e.Status, RemindHours: e.RemindHours,
+			OfferHours: e.OfferHours}
 		set := func(field *string, v *string) {
 			if v != nil {
 				*field = *v
@@ -424,6 +451,9 @@ func (s *Store) UpdateEvent(ctx context.Context, slug string, ch EventChanges) (
 		}
 		if ch.RemindHours != nil {
 			in.RemindHours = *ch.RemindHours
+		}
+		if ch.OfferHours != nil {
+			in.OfferHours = *ch.OfferHours
 		}
 		if in, err = checkEvent(in); err != nil {
 			return err
@@ -464,6 +494,13 @@ func (s *Store) UpdateEvent(ctx context.Context, slug string, ch EventChanges) (
 				return Internal(err)
 			}
 		}
+		// Offers already made keep their time when the setting changes:
+		// they were promised. The next freed seats follow the new setting.
+		if in.OfferHours != e.OfferHours {
+			if _, err := tx.ExecContext(ctx, `UPDATE events SET offer_hours = ? WHERE id = ?`, in.OfferHours, e.ID); err != nil {
+				return Internal(err)
+			}
+		}
 		if in.Capacity > e.Capacity {
 			return s.promoteWaiting(ctx, tx, e.ID, ReasonCapacity, ActorFrom(ctx))
 		}
@@ -492,6 +529,7 @@ func eventChanges(e *Event, in NewEvent) (before, after map[string]any) {
 	diff("ends", auditTime(e.EndsAt), auditTime(in.EndsAt))
 	diff("capacity", e.Capacity, in.Capacity)
 	diff("remind_hours", e.RemindHours, in.RemindHours)
+	diff("offer_hours", e.OfferHours, in.OfferHours)
 	return before, after
 }
 
@@ -534,8 +572,10 @@ func (s *Store) DuplicateEvent(ctx context.Context, slug string, startsAt time.T
 		if id, copySlug, err = s.insertEvent(ctx, tx, in); err != nil {
 			return err
 		}
-		// The copy reminds its people as the original does.
-		if _, err := tx.ExecContext(ctx, `UPDATE events SET remind_hours = ? WHERE id = ?`, e.RemindHours, id); err != nil {
+		// The copy reminds its people, and treats its waiting list, as the
+		// original does.
+		if _, err := tx.ExecContext(ctx, `UPDATE events SET remind_hours = ?, offer_hours = ? WHERE id = ?`,
+			e.RemindHours, e.OfferHours, id); err != nil {
 			return Internal(err)
 		}
 		after := eventRecord(in)
@@ -602,11 +642,22 @@ func (s *Store) SetEventStatus(ctx context.Context, slug, status string) error {
 			if _, err := s.hideItems(ctx, tx, `kind = 'signup' AND event_id = ?`, e.ID); err != nil {
 				return err
 			}
+			if err := s.withdrawOffers(ctx, tx, e.ID); err != nil {
+				return err
+			}
 			if err := s.mailSignupsOf(ctx, tx, MailEventCancelled, e.ID, nil); err != nil {
 				return err
 			}
 		}
-		return s.audit(ctx, tx, "event.status", slug, map[string]string{"status": e.Status}, map[string]string{"status": status})
+		if err := s.audit(ctx, tx, "event.status", slug, map[string]string{"status": e.Status}, map[string]string{"status": status}); err != nil {
+			return err
+		}
+		// Published again after a cancellation: the offers withdrawn then
+		// are made again to whoever is first in line now.
+		if status == EventPublished {
+			return s.promoteWaiting(ctx, tx, e.ID, ReasonFreed, ActorFrom(ctx))
+		}
+		return nil
 	})
 }
 

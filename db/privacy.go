@@ -85,7 +85,9 @@ func (s *Store) EraseSignup(ctx context.Context, token string) (string, error) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM signups WHERE id = ?`, su.ID); err != nil {
 			return Internal(err)
 		}
-		if su.Status == StatusConfirmed {
+		// Its seats, confirmed or held for its offer, go to the waiting
+		// list; the offer goes with the row.
+		if su.Status == StatusConfirmed || su.OfferExpiresAt != nil {
 			return s.promoteWaiting(ctx, tx, su.EventID, ReasonFreed, ActorSystem)
 		}
 		return nil

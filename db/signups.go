@@ -38,6 +38,14 @@ const (
 	// ReasonMoved: an organiser moved the signup in the waiting line; the
 	// note says from which place to which ("3 → 1").
 	ReasonMoved = "moved"
+	// The steps of a waiting-list offer (offers.go): made, accepted,
+	// declined, left unanswered until it expired, or withdrawn because
+	// the event was cancelled.
+	ReasonOffered   = "offered"
+	ReasonAccepted  = "accepted"
+	ReasonDeclined  = "declined"
+	ReasonExpired   = "expired"
+	ReasonWithdrawn = "withdrawn"
 )
 
 // Who changed a signup, as written to its history.
@@ -74,6 +82,9 @@ type Signup struct {
 
 	// WaitingPosition is the place in line (1 is next), 0 unless waiting.
 	WaitingPosition int `json:"waiting_position"`
+	// OfferExpiresAt: while waiting with an offer of a seat, until when
+	// it may be accepted (offers.go); nil otherwise.
+	OfferExpiresAt *time.Time `json:"offer_expires_at,omitempty"`
 }
 
 // The seats one signup may take: a person alone or with a few colleagues.
@@ -179,10 +190,11 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 				Detail: fmt.Sprintf("%d seats asked, event %s has %d", in.Seats, slug, e.Capacity)}
 		}
 		// Someone already waiting blocks nobody who fits: promoteWaiting
-		// has given every waiting signup that fits its seats, so those in
-		// line need more seats than are free.
+		// has given (or offered) every waiting signup that fits its seats,
+		// so those in line need more seats than are free. Seats held for
+		// an offer are not free.
 		status := StatusWaiting
-		if e.SeatsTaken+in.Seats <= e.Capacity {
+		if e.SeatsTaken+e.SeatsHeld+in.Seats <= e.Capacity {
 			status = StatusConfirmed
 		}
 		var res sql.Result
@@ -262,7 +274,7 @@ func lineOf(t string) string { return "coalesce(" + t + ".queue_line, " + t + ".
 
 var signupColumns = `s.id, s.event_id, s.token, s.name, s.email, s.phone, s.organization, s.diet, s.seats,
 	s.show_name, s.status, s.lang, s.consent_at, s.privacy_version, s.checked_in_at, s.created_at, s.updated_at,
-	coalesce(s.checkin_code, ''), s.checked_in_seats,
+	coalesce(s.checkin_code, ''), s.checked_in_seats, s.offer_expires_at,
 	CASE WHEN s.status = 'waiting' THEN
 		(SELECT count(*) FROM signups w WHERE w.event_id = s.event_id AND w.status = 'waiting' AND ` + lineOf("w") + ` <= ` + lineOf("s") + `)
 	ELSE 0 END`
@@ -270,16 +282,20 @@ var signupColumns = `s.id, s.event_id, s.token, s.name, s.email, s.phone, s.orga
 func scanSignup(row interface{ Scan(...any) error }) (*Signup, error) {
 	var su Signup
 	var consent, created, updated int64
-	var checkedIn sql.NullInt64
+	var checkedIn, offerExpires sql.NullInt64
 	if err := row.Scan(&su.ID, &su.EventID, &su.Token, &su.Name, &su.Email, &su.Phone, &su.Organization,
 		&su.Diet, &su.Seats, &su.ShowName, &su.Status, &su.Lang, &consent, &su.PrivacyVersion, &checkedIn, &created, &updated,
-		&su.CheckInCode, &su.CheckedInSeats, &su.WaitingPosition); err != nil {
+		&su.CheckInCode, &su.CheckedInSeats, &offerExpires, &su.WaitingPosition); err != nil {
 		return nil, err
 	}
 	su.ConsentAt, su.CreatedAt, su.UpdatedAt = time.Unix(consent, 0), time.Unix(created, 0), time.Unix(updated, 0)
 	if checkedIn.Valid {
 		t := time.Unix(checkedIn.Int64, 0)
 		su.CheckedInAt = &t
+	}
+	if offerExpires.Valid {
+		t := time.Unix(offerExpires.Int64, 0)
+		su.OfferExpiresAt = &t
 	}
 	return &su, nil
 }
@@ -328,9 +344,9 @@ func (s *Store) CancelSignup(ctx context.Context, token, actor string) (*Signup,
 
 // cancelSignup cancels a live signup in tx, whoever asks: the change goes
 // to its history, its feed items leave every screen, and the waiting list
-// moves up into the seats it freed.
+// moves up into the seats it freed (or held for its offer).
 func (s *Store) cancelSignup(ctx context.Context, tx *sql.Tx, su *Signup, reason, note, actor string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE signups SET status = 'cancelled', updated_at = ? WHERE id = ?`,
+	if _, err := tx.ExecContext(ctx, `UPDATE signups SET status = 'cancelled', offer_expires_at = NULL, updated_at = ? WHERE id = ?`,
 		s.Now().Unix(), su.ID); err != nil {
 		return Internal(err)
 	}
@@ -343,20 +359,31 @@ func (s *Store) cancelSignup(ctx context.Context, tx *sql.Tx, su *Signup, reason
 	return s.promoteWaiting(ctx, tx, su.EventID, ReasonFreed, ActorSystem)
 }
 
-// promoteWaiting confirms, in line order, every waiting signup whose seats
-// fit in what is free. A group too big for the seats left keeps its place
-// and the next in line that fits moves up; the group moves up as soon as
-// enough seats are free.
+// promoteWaiting gives the seats that are free (neither taken nor held
+// for an offer) to the waiting list, in line order: each waiting signup
+// whose seats fit is confirmed, or, where the event offers its seats
+// (Event.Offers), offered them (offerSeat). A group too big for the seats
+// left keeps its place and the next in line that fits moves up; the group
+// moves up as soon as enough seats are free. Those who hold an offer are
+// passed over: their seats are already held.
 func (s *Store) promoteWaiting(ctx context.Context, tx *sql.Tx, eventID int64, reason, actor string) error {
-	var capacity, taken int
-	if err := tx.QueryRowContext(ctx, `SELECT capacity, seats_taken FROM events WHERE id = ?`, eventID).Scan(&capacity, &taken); err != nil {
-		return Internal(err)
+	e, err := s.eventBy(ctx, tx, "e.id = ?", eventID)
+	if err != nil {
+		return err
 	}
-	free := capacity - taken
+	free := e.SeatsLeft()
 	if free <= 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.seats FROM signups s WHERE s.event_id = ? AND s.status = 'waiting'
+	now := s.Now()
+	// An offer is a question with time to answer it: none is made for an
+	// event that is cancelled or has started, where the answer could not
+	// be used. The seats stay free.
+	if e.Offers() && !e.Open(now) {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.seats FROM signups s
+		WHERE s.event_id = ? AND s.status = 'waiting' AND s.offer_expires_at IS NULL
 		ORDER BY `+lineOf("s"), eventID)
 	if err != nil {
 		return Internal(err)
@@ -381,9 +408,14 @@ func (s *Store) promoteWaiting(ctx context.Context, tx *sql.Tx, eventID int64, r
 	if err := rows.Err(); err != nil {
 		return Internal(err)
 	}
-	now := s.Now().Unix()
 	for _, w := range promote {
-		if _, err := tx.ExecContext(ctx, `UPDATE signups SET status = 'confirmed', updated_at = ? WHERE id = ?`, now, w.id); err != nil {
+		if e.Offers() {
+			if err := s.offerSeat(ctx, tx, e, w.id, actor); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE signups SET status = 'confirmed', updated_at = ? WHERE id = ?`, now.Unix(), w.id); err != nil {
 			return Internal(err)
 		}
 		if err := s.recordHistory(ctx, tx, w.id, StatusWaiting, StatusConfirmed, reason, actor); err != nil {

@@ -75,8 +75,16 @@ func (s *Server) listAdminEvents(c echo.Context) error {
 var (
 	newEventFields = []string{"title", "starts", "ends", "place", "capacity", "kind", "description", "publish"}
 	// An event's edit form has, instead of publish, when its people are
-	// reminded by e-mail (a new event reminds them 24 hours before).
-	editEventFields = append(slices.Clone(newEventFields[:len(newEventFields)-1]), "remind_hours")
+	// reminded by e-mail (a new event reminds them 24 hours before), and
+	// how freed seats go to the waiting list (a new event: automatically).
+	editEventFields = append(slices.Clone(newEventFields[:len(newEventFields)-1]), "remind_hours", "waitlist", "offer_hours")
+)
+
+// How freed seats go to the waiting list, as the edit form's "waitlist"
+// choice says it: confirmed at once, or offered for "offer_hours".
+const (
+	waitlistAuto  = "auto"
+	waitlistOffer = "offer"
 )
 
 // maxRemindHours is the longest a reminder may go before an event (two
@@ -125,13 +133,18 @@ func newEventForm() *views.Form {
 func formTime(t time.Time) string { return t.In(db.Oslo).Format("2006-01-02T15:04") }
 
 func editEventForm(e *db.Event) *views.Form {
-	return &views.Form{Action: eventPath(e.Slug), Order: editEventFields, Keys: "adminevent.",
+	f := &views.Form{Action: eventPath(e.Slug), Order: editEventFields, Keys: "adminevent.",
 		Values: map[string]string{
 			"title": e.Title, "starts": formTime(e.StartsAt), "ends": formTime(e.EndsAt), "place": e.Place,
 			"capacity": strconv.Itoa(e.Capacity), "kind": e.Kind, "description": e.Description,
 			"remind_hours": strconv.Itoa(e.RemindHours),
+			"waitlist":     waitlistAuto, "offer_hours": strconv.Itoa(db.DefaultOfferHours),
 		},
 		Errors: map[string]string{}}
+	if e.Offers() {
+		f.Values["waitlist"], f.Values["offer_hours"] = waitlistOffer, strconv.Itoa(e.OfferHours)
+	}
+	return f
 }
 
 func copyForm(slug string) *views.Form {
@@ -295,10 +308,14 @@ func (s *Server) saveEvent(c echo.Context) error {
 			remind = &n
 		}
 	}
+	offerHours := s.offerHoursValue(l, f)
+	if f.Errors["waitlist"] != "" || f.Errors["offer_hours"] != "" {
+		ok = false
+	}
 	if !ok {
 		return s.renderAdminEvent(c, http.StatusUnprocessableEntity, e, f, copyForm(e.Slug), "")
 	}
-	ch := db.EventChanges{RemindHours: remind}
+	ch := db.EventChanges{RemindHours: remind, OfferHours: offerHours}
 	text := map[string]**string{"title": &ch.Title, "description": &ch.Description, "kind": &ch.Kind, "place": &ch.Place}
 	for name, field := range text {
 		v := f.Values[name]
@@ -319,6 +336,33 @@ func (s *Server) saveEvent(c echo.Context) error {
 		return err
 	}
 	return s.seeOther(c, withDone(eventPath(e.Slug), "saved"))
+}
+
+// offerHoursValue reads the waiting-list choice: nil when the form has
+// none (a form from before the field existed: unchanged), 0 for
+// automatic, or the hours an offer is valid. Hours under
+// db.MinOfferHours are refused on the field with the store's own
+// message (db.checkEvent judges the range; the form only reads a number).
+func (s *Server) offerHoursValue(l views.Localizer, f *views.Form) *int {
+	switch f.Values["waitlist"] {
+	case "":
+		return nil
+	case waitlistAuto:
+		// The hours are kept in the form but not used: there is nothing
+		// to judge.
+		zero := 0
+		return &zero
+	case waitlistOffer:
+		n, err := strconv.Atoi(f.Values["offer_hours"])
+		if err != nil {
+			f.Errors["offer_hours"] = l.T("offer.hours_range")
+			return nil
+		}
+		return &n
+	default:
+		f.Errors["waitlist"] = l.T("offer.waitlist_unknown")
+		return nil
+	}
 }
 
 // publishEvent publishes a draft, or brings a cancelled event back; it is

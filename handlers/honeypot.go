@@ -27,7 +27,7 @@ func (s *Server) trapBots(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		// From the body only: a link with ?website=… is not a form.
-		if r.PostFormValue(honeypotField) == "" {
+		if postValue(c, honeypotField) == "" {
 			return next(c)
 		}
 		return s.seeOther(c, s.formPage(c))

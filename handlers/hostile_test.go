@@ -94,6 +94,23 @@ func (fx *fixtures) signup(t *testing.T, slug string) *db.Signup {
 	return su
 }
 
+// offer is a waiting signup holding an offer of a seat: an event of one
+// seat that offers freed seats, its one signup cancelled.
+func (fx *fixtures) offer(t *testing.T) *db.Signup {
+	t.Helper()
+	ctx := context.Background()
+	e := fx.event(t, 1)
+	hours := 24
+	if _, err := fx.h.Store.UpdateEvent(ctx, e.Slug, db.EventChanges{OfferHours: &hours}); err != nil {
+		t.Fatal(err)
+	}
+	first, waiting := fx.signup(t, e.Slug), fx.signup(t, e.Slug)
+	if _, err := fx.h.Store.CancelSignup(ctx, first.Token, db.ActorResident); err != nil {
+		t.Fatal(err)
+	}
+	return waiting
+}
+
 func (fx *fixtures) idea(t *testing.T, status string) *db.Idea {
 	t.Helper()
 	ctx := context.Background()
@@ -262,6 +279,20 @@ var hostileForms = map[string]hostileForm{
 		},
 		accepted: seeOther,
 	},
+	// Waiting-list offers: the answers take no field; a stray one changes
+	// nothing.
+	"POST /signups/:token/offer/accept": {
+		prepare: func(t *testing.T, fx *fixtures) (string, url.Values) {
+			return "/signups/" + fx.offer(t).Token + "/offer/accept", url.Values{"note": {"x"}}
+		},
+		accepted: seeOther,
+	},
+	"POST /signups/:token/offer/decline": {
+		prepare: func(t *testing.T, fx *fixtures) (string, url.Values) {
+			return "/signups/" + fx.offer(t).Token + "/offer/decline", url.Values{"note": {"x"}}
+		},
+		accepted: seeOther,
+	},
 	"POST /signups/:token/delete": {
 		prepare: func(t *testing.T, fx *fixtures) (string, url.Values) {
 			return "/signups/" + fx.signup(t, fx.h.Event.Slug).Token + "/delete", url.Values{"confirm": {"yes"}}
@@ -307,6 +338,8 @@ var hostileForms = map[string]hostileForm{
 			f := validEventForm(fx.next())
 			f.Del("publish")
 			f.Set("remind_hours", "24")
+			f.Set("waitlist", "offer")
+			f.Set("offer_hours", "24")
 			return "/admin/events/" + fx.event(t, 10).Slug, f
 		},
 		role: db.RoleAdmin, accepted: seeOther, shows: []string{"title", "place", "description"},

@@ -149,6 +149,9 @@ func TestValidHTML(t *testing.T) {
 	for name, r := range journeyPages(t) {
 		pages[name] = r
 	}
+	for name, r := range offerPages(t, h) {
+		pages[name] = r
+	}
 	for name, r := range keptPages(t) {
 		pages[name] = r
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -211,12 +212,15 @@ func (s *Server) knownHost(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Path() == "/healthz" {
 			return next(c)
 		}
-		host := strings.ToLower(hostOnly(c.Request().Host))
-		ip := net.ParseIP(host)
+		host := hostOnly(c.Request().Host)
+		if own != "" && strings.EqualFold(host, own) {
+			return next(c) // the common case first, and without allocating
+		}
+		host = strings.ToLower(host)
+		ip, err := netip.ParseAddr(host)
 		switch {
-		case host == "localhost", strings.HasSuffix(host, ".localhost"), ip != nil && ip.IsLoopback():
-		case own != "" && host == own:
-		case own == "" && ip != nil:
+		case host == "localhost", strings.HasSuffix(host, ".localhost"), err == nil && ip.IsLoopback():
+		case own == "" && err == nil:
 		default:
 			return refuse(http.StatusMisdirectedRequest, "hygiene.host_unknown")
 		}
@@ -237,6 +241,9 @@ func hostOnly(hostport string) string {
 // other sites are not torg's to speak for), not preload.
 const hstsMaxAge = "max-age=31536000"
 
+// hstsHeader is the header's value, built once (see cspHeader).
+var hstsHeader = []string{hstsMaxAge}
+
 // strictTransport sends HSTS on a request that came over HTTPS (torg's own
 // TLS, or a trusted proxy that says so): over plain HTTP the header means
 // nothing, and where no proxy is trusted its X-Forwarded-Proto could be
@@ -244,7 +251,7 @@ const hstsMaxAge = "max-age=31536000"
 func (s *Server) strictTransport(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.viaHTTPS(c) {
-			c.Response().Header().Set("Strict-Transport-Security", hstsMaxAge)
+			c.Response().Header()["Strict-Transport-Security"] = hstsHeader
 		}
 		return next(c)
 	}

@@ -181,7 +181,7 @@ func TestUnknownHostRefused(t *testing.T) {
 		}
 	}
 	r := send(t, h, http.MethodGet, "evil.example", "/", nil, nil)
-	assertContains(t, r, "Denne adressen hører ikke til tjenesten.")
+	assertContains(t, r, "Denne nettadressen hører ikke til tjenesten.")
 	assertStatus(t, send(t, h, http.MethodGet, "[fdaa:0:1::3]:8080", "/healthz", nil, nil), http.StatusOK)
 	for _, host := range []string{"torg.example.no", "TORG.example.no:443", "localhost:8080"} {
 		r := send(t, h, http.MethodGet, host, "/calendar.ics", nil, nil)

@@ -49,7 +49,7 @@ func BenchmarkLayers(b *testing.B) {
 		b.Fatal(err)
 	}
 	serve := func(b *testing.B, h http.Handler, path string) {
-		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req := httptest.NewRequest(http.MethodGet, "https://torg.example.no"+path, nil)
 		req.Header.Set("Accept-Language", "nb-NO,nb;q=0.9,en;q=0.8")
 		b.ReportAllocs()
 		for b.Loop() {

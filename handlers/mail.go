@@ -43,7 +43,8 @@ func (s *Server) RenderMail(ctx context.Context, m *db.OutboxMail) (*mail.Conten
 
 	switch m.Kind {
 	case db.MailSignupConfirmed, db.MailSignupWaiting, db.MailSignupPromoted, db.MailSignupLink,
-		db.MailSignupReminder, db.MailEventChanged, db.MailEventCancelled:
+		db.MailSignupReminder, db.MailEventChanged, db.MailEventCancelled,
+		db.MailSignupOffered, db.MailSignupOfferExpired:
 		su, err := s.store.SignupByID(ctx, m.SignupID)
 		if err != nil {
 			return nil, err
@@ -82,6 +83,9 @@ func (s *Server) RenderMail(ctx context.Context, m *db.OutboxMail) (*mail.Conten
 			msg.Notes = append(msg.Notes, l.T("mail.checkin_hint"))
 		}
 		msg.Action = &views.MailLink{Label: l.T("mail.signup.manage"), URL: base + "/signups/" + su.Token}
+		if m.Kind == db.MailSignupOffered {
+			offerMail(l, &msg, m, base+"/signups/"+su.Token)
+		}
 		msg.Notes = append(msg.Notes, l.T("mail.signup.keep_link"))
 		switch m.Kind {
 		case db.MailSignupConfirmed, db.MailSignupPromoted, db.MailEventChanged:
@@ -161,6 +165,22 @@ func (s *Server) RenderMail(ctx context.Context, m *db.OutboxMail) (*mail.Conten
 		return nil, err
 	}
 	return &mail.Content{Subject: subject, Text: text, HTML: html, Attachments: attach}, nil
+}
+
+// offerMail adds to an offer's message (db/offers.go) until when it
+// holds and the two answers. Both links lead to the signup page, where the
+// answer is a button: a GET answers nothing, so a mail scanner that
+// follows every link accepts and declines nothing.
+func offerMail(l views.Localizer, msg *views.Mail, m *db.OutboxMail, page string) {
+	if at, err := strconv.ParseInt(m.Data["expires"], 10, 64); err == nil {
+		expires := l.DateTime(time.Unix(at, 0))
+		msg.Lines = append(msg.Lines, l.T("mail.signup.offered.until", expires))
+		msg.Facts = append(msg.Facts, views.MailFact{Label: l.T("mail.fact.offer_expires"), Value: expires})
+	}
+	msg.Action = &views.MailLink{Label: l.T("mail.signup.offered.answer"), URL: page}
+	msg.Links = append(msg.Links,
+		views.MailLink{Label: l.T("mail.signup.offered.accept"), URL: page + "?answer=accept"},
+		views.MailLink{Label: l.T("mail.signup.offered.decline"), URL: page + "?answer=decline"})
 }
 
 // contactFacts is how to reach one side of an accepted connection.

@@ -10,7 +10,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -52,47 +51,17 @@ func (s *Server) replayOnPrimary(next echo.HandlerFunc) echo.HandlerFunc {
 // about two seconds (this and the store's own second, db.ReplicaOf).
 const primaryCheckEvery = time.Second
 
-// job is background work that writes, and so runs on the primary only.
-type job struct {
-	name string
-	run  func(ctx context.Context) // until ctx ends
-}
-
-// primaryJobs are the background jobs: every one writes (the outbox,
-// reminders, erasure), so a replica, which cannot, runs none. Later jobs
-// go here.
-func (s *Server) primaryJobs() []job {
-	jobs := []job{
-		{"retention", func(ctx context.Context) { s.runRetention(ctx, purgeEvery) }},
-		{"mail folder prune", func(ctx context.Context) { s.runMailFolderPrune(ctx, mailFolderPruneEvery) }},
-	}
-	if s.mailer != nil {
-		jobs = append(jobs, job{"mail sender", s.mailer.Run})
-	}
-	return jobs
-}
-
-// runPrimaryJobs runs every job while this node is the primary, each
-// through primaryOnly, and returns when all have stopped after ctx ends.
-func (s *Server) runPrimaryJobs(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, j := range s.primaryJobs() {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.primaryOnly(ctx, j) }()
-	}
-	wg.Wait()
-}
-
-// primaryOnly runs j while this node is the primary: started when it is
-// (at once on a single machine), stopped — its context cancelled, and
-// waited for, so a message in flight is marked — when it becomes a
-// replica, started again when it is the primary again. It returns after
-// ctx ends and j has stopped.
-func (s *Server) primaryOnly(ctx context.Context, j job) {
+// primaryOnly runs background work that writes (run, until its context
+// ends) only while this node is the primary: started when it is (at once
+// on a single machine), stopped — its context cancelled, and waited
+// for, so a message in flight is marked — when it becomes a replica,
+// started again when it is the primary again. It returns after ctx ends
+// and run has stopped.
+func (s *Server) primaryOnly(ctx context.Context, name string, run func(context.Context)) {
 	start := func() (halt func()) {
 		jobCtx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
-		go func() { defer close(done); j.run(jobCtx) }()
+		go func() { defer close(done); run(jobCtx) }()
 		return func() { cancel(); <-done }
 	}
 	var halt func() // nil: not running
@@ -107,11 +76,11 @@ func (s *Server) primaryOnly(ctx context.Context, j job) {
 		switch replicaOf := s.store.ReplicaOf(); {
 		case replicaOf == "" && halt == nil:
 			halt = start()
-			s.log.Info("background job started: this node is the primary", "job", j.name)
+			s.log.Info("background job started: this node is the primary", "job", name)
 		case replicaOf != "" && halt != nil:
 			halt()
 			halt = nil
-			s.log.Info("background job stopped: this node is a replica", "job", j.name, "primary", replicaOf)
+			s.log.Info("background job stopped: this node is a replica", "job", name, "primary", replicaOf)
 		}
 		select {
 		case <-ctx.Done():

@@ -15,20 +15,10 @@ const purgeEvery = 24 * time.Hour
 // retentionActor is who the audit log says purged.
 const retentionActor = "retention"
 
-// runRetention purges once when the server starts (a server restarted
-// every night would otherwise never get to it) and then every purgeEvery,
-// until ctx ends.
+// runRetention runs the retention job alone on its clock (every), as
+// runJobs runs it with the others.
 func (s *Server) runRetention(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		s.purge(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+	runJob(ctx, job{name: "retention", every: every, run: s.purge})
 }
 
 // purge runs the retention job once and logs what it erased: counts, and
@@ -49,21 +39,6 @@ func (s *Server) purge(ctx context.Context) {
 // (no SMTP server: mail.Folder) follows its person: erased by their own
 // wish or by the retention job, the file goes within this time.
 const mailFolderPruneEvery = time.Minute
-
-// runMailFolderPrune prunes the mail folder every interval until ctx
-// ends; without a folder there is nothing to do.
-func (s *Server) runMailFolderPrune(ctx context.Context, every time.Duration) {
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		s.pruneMailFolder(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
 
 // pruneMailFolder deletes the .eml files of messages erased with their
 // person: the file is a copy of what the outbox held, and must not outlive

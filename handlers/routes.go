@@ -53,6 +53,11 @@ func (s *Server) routes() *echo.Echo {
 	e.POST("/signups/:token/delete", s.eraseSignup)
 	e.GET("/erased", s.showErased)
 
+	// Waiting-list offers (offers.go): answered only by a POST from the
+	// signup page, which the e-mail's links lead to.
+	e.POST("/signups/:token/offer/accept", s.acceptOffer)
+	e.POST("/signups/:token/offer/decline", s.declineOffer)
+
 	// A business proposing an idea, and its private page (the token is
 	// the only key). /ideas/new is a literal route: Echo tries it before
 	// the board's /ideas/:id.

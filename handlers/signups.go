@@ -109,6 +109,16 @@ type signupPage struct {
 	// CheckInQR holds the check-in code, for the door to scan; only a
 	// confirmed signup for an event that takes place has one to show.
 	CheckInQR template.HTML
+	// Offer: the signup holds an open offer of seats (offers.go), to
+	// accept or decline here; Focus is the answer the e-mail's link
+	// chose ("accept", "decline"), whose button gets the focus.
+	Offer bool
+	Focus string
+	// OfferError is why an answer to an offer was refused, in words;
+	// Answered: the page is the answer to a form on it, and its heading
+	// takes the focus (htmx swaps the article in place).
+	OfferError string
+	Answered   bool
 }
 
 // showSignup is the person's own page, reached only through the secret
@@ -137,6 +147,14 @@ func (s *Server) renderSignup(c echo.Context, status int, fragment string, adjus
 	data := signupPage{
 		Signup: su, Event: e, Head: "signup.status." + su.Status,
 		CanCancel: live && upcoming, ShowCalendar: live && upcoming,
+		Offer: su.OfferOpen(s.store.Now()) && !e.Cancelled(),
+	}
+	if data.Offer {
+		// Declining is leaving the list: one button for it, not two.
+		data.Head, data.CanCancel = "offer.open", false
+		data.Focus = c.QueryParam("answer")
+	} else if err := s.offerOutcome(ctx, su, &data); err != nil {
+		return err
 	}
 	if e.Cancelled() {
 		data.Head = "signup.event_cancelled"

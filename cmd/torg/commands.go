@@ -73,6 +73,8 @@ var commands = []command{
 	{name: "event add", summary: "add an event and print its slug", flags: eventAddFlags},
 	{name: "event list", summary: "list events, one a line: slug, start, seats taken/capacity, waiting, status (upcoming only, unless --past or --all; drafts are not listed)", flags: eventListFlags},
 	{name: "event capacity", args: "SLUG N", nargs: 2, summary: "change an event's capacity (raising it moves the waiting list up)", flags: eventCapacityFlags},
+	// Waiting-list offers (db/offers.go).
+	{name: "event waitlist", args: "SLUG auto|offer", nargs: 2, summary: "how freed seats go to the waiting list: auto confirms the first in line who fits at once (the default); offer offers them the seats by e-mail, to accept within --hours", flags: eventWaitlistFlags},
 	{name: "event publish", args: "SLUG", nargs: 1, summary: "publish a draft or undo a cancellation", flags: eventStatusFlags(db.EventPublished)},
 	{name: "event cancel", args: "SLUG", nargs: 1, summary: "cancel an event: shown as cancelled, closed for signup", flags: eventStatusFlags(db.EventCancelled)},
 
@@ -535,6 +537,30 @@ func eventCapacityFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []strin
 			return err
 		}
 		fmt.Fprintf(env.stdout, "%s now has %d seats: %d taken, %d waiting\n", e.Slug, e.Capacity, e.SeatsTaken, e.Waiting)
+		return nil
+	}
+}
+
+func eventWaitlistFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	hours := fs.Int("hours", db.DefaultOfferHours, fmt.Sprintf("with offer: how many hours an offer is valid (%d to %d)", db.MinOfferHours, db.MaxOfferHours))
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		var n int
+		switch args[1] {
+		case "auto":
+		case "offer":
+			n = *hours
+		default:
+			return fmt.Errorf("%q: the waiting list is auto or offer", args[1])
+		}
+		e, err := env.store.UpdateEvent(ctx, args[0], db.EventChanges{OfferHours: &n})
+		if err != nil {
+			return err
+		}
+		if e.Offers() {
+			fmt.Fprintf(env.stdout, "%s offers freed seats to the waiting list, each offer valid %d hours\n", e.Slug, e.OfferHours)
+		} else {
+			fmt.Fprintf(env.stdout, "%s gives freed seats to the waiting list at once\n", e.Slug)
+		}
 		return nil
 	}
 }
