@@ -39,10 +39,11 @@ type Store struct {
 	settings    atomic.Pointer[settingsSnapshot] // Settings as of one revision
 	writeTimes  atomic.Pointer[WriteObserver]    // nil: nobody measures the write lock
 
-	path      string                     // the database file, for WriteHealth
-	fault     atomic.Pointer[WriteFault] // the last write's failure, while it lasts (faults.go)
-	probing   atomic.Bool                // a probe for recovery is running
-	closed    chan struct{}              // closed by Close; stops the probe
+	path      string                       // the database file, for WriteHealth
+	primary   atomic.Pointer[primaryState] // whether this node is LiteFS's primary (primary.go)
+	fault     atomic.Pointer[WriteFault]   // the last write's failure, while it lasts (faults.go)
+	probing   atomic.Bool                  // a probe for recovery is running
+	closed    chan struct{}                // closed by Close; stops the probe
 	closeOnce sync.Once
 	// FreeSpaceFloor is the free space under which WriteHealth reports
 	// the disk as full (DefaultFreeSpaceFloor).
@@ -110,9 +111,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{write: write, read: read, committed: make(chan struct{}, 1), Now: time.Now, Argon2: DefaultArgon2,
 		path: path, closed: make(chan struct{}), FreeSpaceFloor: DefaultFreeSpaceFloor,
 		ProbeInterval: DefaultProbeInterval}
-	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
+	// Only the primary migrates: a replica cannot write, and waits for
+	// the primary's migrations to reach it (primary.go).
+	if !s.IsPrimary() {
+		if err := s.waitForSchema(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	if s.IsPrimary() {
+		if err := s.migrate(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	if _, err := s.Refresh(ctx); err != nil {
 		s.Close()
@@ -149,21 +160,47 @@ func (s *Store) migrate(ctx context.Context) error {
 	)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	names, err := migrationNames()
 	if err != nil {
 		return err
 	}
-	for version := range dataMigrations {
-		names = append(names, version)
-	}
-	sort.Slice(names, func(i, j int) bool { return filepath.Base(names[i]) < filepath.Base(names[j]) })
 	for _, name := range names {
-		version := strings.TrimSuffix(filepath.Base(name), ".sql")
+		version := migrationVersion(name)
 		if err := s.applyMigration(ctx, name, version); err != nil {
 			return fmt.Errorf("migration %s: %w", version, err)
 		}
 	}
 	return nil
+}
+
+// migrationNames are the embedded migrations' files and the data
+// migrations' names, in the order they apply.
+func migrationNames() ([]string, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	for version := range dataMigrations {
+		names = append(names, version)
+	}
+	sort.Slice(names, func(i, j int) bool { return filepath.Base(names[i]) < filepath.Base(names[j]) })
+	return names, nil
+}
+
+// migrationVersion is the version schema_migrations records for a name.
+func migrationVersion(name string) string { return strings.TrimSuffix(filepath.Base(name), ".sql") }
+
+// migrationVersions are the versions this binary knows, in order.
+func migrationVersions() ([]string, error) {
+	names, err := migrationNames()
+	if err != nil {
+		return nil, err
+	}
+	versions := make([]string, len(names))
+	for i, name := range names {
+		versions[i] = migrationVersion(name)
+	}
+	return versions, nil
 }
 
 func (s *Store) applyMigration(ctx context.Context, name, version string) error {

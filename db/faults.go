@@ -109,6 +109,12 @@ func lockWaitedOut(wait time.Duration) error {
 // withWriteTx runs fn in one immediate write transaction on the write
 // connection, waiting at most wait for the lock in all (see writeWait).
 func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx *sql.Tx) error) error {
+	// On a replica nothing is tried: SQLite would say "disk I/O error"
+	// (LiteFS under WAL) after the lock wait, where the truth is that
+	// only the primary takes changes (primary.go).
+	if err := s.refuseOnReplica(); err != nil {
+		return err
+	}
 	start := time.Now()
 	queueCtx, cancel := context.WithTimeout(ctx, wait)
 	conn, err := s.write.Conn(queueCtx)
@@ -155,7 +161,10 @@ func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx 
 // unavailable kind is kept (and a probe started that notices recovery);
 // a write that went through clears it.
 func (s *Store) noteWrite(err error) {
-	if err == nil {
+	// A replica's refusal says nothing about the database: on a replica
+	// there is no write fault to report (and a probe left from when this
+	// node was the primary stops).
+	if err == nil || errors.Is(err, ErrReplica) {
 		if s.fault.Load() != nil {
 			s.fault.Store(nil)
 		}
@@ -229,10 +238,15 @@ func (s *Store) probeWrite(ctx context.Context) error {
 
 // WriteHealth reports why the database cannot take changes now, or nil,
 // without writing anything (a GET never writes; replicas are read-only):
-// the last write's failure of the unavailable kind while it lasts, else
+// on a replica nil, else the last write's failure of the unavailable kind while it lasts, else
 // what the file system says — the file and its folder (where the -wal
 // and -shm live) writable, free space above FreeSpaceFloor.
 func (s *Store) WriteHealth() *WriteFault {
+	// A replica cannot write by design, and its files are LiteFS's to
+	// keep: healthy (the primary's /healthz speaks for the writes).
+	if !s.IsPrimary() {
+		return nil
+	}
 	if f := s.fault.Load(); f != nil {
 		return f
 	}

@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// Session limits: a session ends after SessionIdle without a request, and
+// Session limits: a session ends after SessionIdle without an action (a
+// request that changes something: TouchSession), and
 // in any case SessionLifetime after sign-in.
 const (
 	SessionIdle     = 12 * time.Hour
@@ -39,6 +40,9 @@ type Session struct {
 	User      *User
 	CreatedAt time.Time
 	ExpiresAt time.Time // the absolute end
+	// LastSeenAt is when it last acted (TouchSession); SessionIdle
+	// after it, it ends.
+	LastSeenAt time.Time
 }
 
 // loginKeys are the throttling keys of a sign-in: a keyed hash of the
@@ -177,8 +181,8 @@ func (s *Store) StartSession(ctx context.Context, userID int64) (string, error) 
 
 // SessionByToken returns the live session of a cookie's id with its
 // account. A session that has ended (idle too long, too old, signed out,
-// its account disabled or its password changed) is not found. It notes
-// when the session was last seen, at most once a minute.
+// its account disabled or its password changed) is not found. It only
+// reads: a GET never writes, and a replica cannot (TouchSession).
 func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, error) {
 	if token == "" {
 		return nil, NotFoundf("session.none", "no session")
@@ -198,16 +202,33 @@ func (s *Store) SessionByToken(ctx context.Context, token string) (*Session, err
 	if u.Disabled || now.Unix() >= expires || now.Sub(time.Unix(lastSeen, 0)) >= SessionIdle {
 		return nil, NotFoundf("session.none", "the session has ended")
 	}
-	if now.Sub(time.Unix(lastSeen, 0)) >= sessionTouchEvery {
-		err := s.inPrivateWrite(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, now.Unix(), id)
-			return err
-		})
-		if err != nil {
-			return nil, Internal(err)
-		}
+	return &Session{User: u, CreatedAt: time.Unix(created, 0).In(Oslo), ExpiresAt: time.Unix(expires, 0).In(Oslo),
+		LastSeenAt: time.Unix(lastSeen, 0).In(Oslo)}, nil
+}
+
+// TouchSession notes that the session of token acted now, moving its
+// idle limit on; at most once a minute, so that a busy door is not two
+// writes per check-in. Handlers call it for requests that change
+// something (POSTs), never for a GET: a GET writes nothing, which a
+// LiteFS replica, serving GETs only, depends on. The idle limit then
+// counts from the last action rather than the last page seen: twelve
+// hours of reading without a single action is rare, and costs only a
+// new sign-in.
+func (s *Store) TouchSession(ctx context.Context, token string, sess *Session) error {
+	now := s.Now()
+	if now.Sub(sess.LastSeenAt) < sessionTouchEvery {
+		return nil
 	}
-	return &Session{User: u, CreatedAt: time.Unix(created, 0).In(Oslo), ExpiresAt: time.Unix(expires, 0).In(Oslo)}, nil
+	err := s.inPrivateWrite(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, now.Unix(), sessionHash(token)); err != nil {
+			return Internal(err)
+		}
+		return nil
+	})
+	if err == nil {
+		sess.LastSeenAt = now
+	}
+	return err
 }
 
 // EndSession ends one session (signing out); an unknown id is no error.

@@ -201,22 +201,34 @@ func TestSessions(t *testing.T) {
 	}
 
 	// Idle: used within the limit it lives on; idle past it, it ends.
+	// Only an action (TouchSession) moves the limit on; reading does not.
 	now = now.Add(db.SessionIdle - time.Minute)
-	if _, err := s.SessionByToken(ctx, token); err != nil {
+	sess, err := s.SessionByToken(ctx, token)
+	if err != nil {
 		t.Fatalf("used just within the idle limit: %v", err)
 	}
+	if err := s.TouchSession(ctx, token, sess); err != nil {
+		t.Fatal(err)
+	}
 	now = now.Add(db.SessionIdle - time.Minute)
 	if _, err := s.SessionByToken(ctx, token); err != nil {
-		t.Fatalf("the last use moved the idle limit on: %v", err)
+		t.Fatalf("the last action moved the idle limit on: %v", err)
 	}
+	now = now.Add(time.Minute)
+	ended("read, but idle too long since the last action", token)
+	token, _ = s.StartSession(ctx, u.ID)
 	now = now.Add(db.SessionIdle)
 	ended("idle too long", token)
 
 	// Absolute: even in constant use, it ends SessionLifetime after sign-in.
 	token, _ = s.StartSession(ctx, u.ID)
 	for end := now.Add(db.SessionLifetime); now.Before(end.Add(-time.Hour)); now = now.Add(time.Hour) {
-		if _, err := s.SessionByToken(ctx, token); err != nil {
+		sess, err := s.SessionByToken(ctx, token)
+		if err != nil {
 			t.Fatalf("in use at %v: %v", now, err)
+		}
+		if err := s.TouchSession(ctx, token, sess); err != nil {
+			t.Fatal(err)
 		}
 	}
 	now = now.Add(2 * time.Hour)

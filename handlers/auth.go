@@ -107,7 +107,8 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // withSession puts the organiser of a live session into the request, and
 // names them in its context as the one who acts (db.WithActor), so the
 // audit log records who did what. A cookie of a session that has ended is
-// removed.
+// removed. Only a request that changes something notes the session as
+// used: a GET writes nothing.
 func (s *Server) withSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		token := s.cookieValue(c, sessionCookie)
@@ -117,6 +118,13 @@ func (s *Server) withSession(next echo.HandlerFunc) echo.HandlerFunc {
 		sess, err := s.store.SessionByToken(c.Request().Context(), token)
 		switch db.ErrorCode(err) {
 		case "":
+			// An action moves the session's idle limit on; a page seen
+			// does not, so that a GET writes nothing (db.TouchSession).
+			if !isSafeMethod(c.Request().Method) {
+				if err := s.store.TouchSession(c.Request().Context(), token, sess); err != nil {
+					return err
+				}
+			}
 			c.Set(ctxOrganiser, &organiser{Session: sess, token: token})
 			r := c.Request()
 			c.SetRequest(r.WithContext(db.WithActor(r.Context(), sess.User.Email)))

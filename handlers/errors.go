@@ -23,9 +23,9 @@ var errorStatus = map[db.Code]int{
 
 // retryAfter is the Retry-After of a 503, in seconds, by the cause's
 // catalog key: a lock is let go in seconds; space or a writable file
-// takes someone a few minutes.
+// takes someone a few minutes; LiteFS finds a new primary in seconds.
 func retryAfter(key string) string {
-	if key == "unavailable.busy" {
+	if key == "unavailable.busy" || key == "replica.unavailable" {
 		return "5"
 	}
 	return "60"
@@ -47,11 +47,12 @@ func clientGone(c echo.Context, err error) bool {
 type refusal struct {
 	status int
 	key    string
+	title  string // the page's title's key; "": the status's own
 }
 
 func (r *refusal) Error() string { return http.StatusText(r.status) + ": " + r.key }
 
-func refuse(status int, key string) error { return &refusal{status, key} }
+func refuse(status int, key string) error { return &refusal{status: status, key: key} }
 
 // handleError is the one place an error becomes a response: a page in the
 // user's language with the right status. Only internal errors are logged.
@@ -65,12 +66,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status := http.StatusInternalServerError
-	message := ""
+	message, title := "", ""
 	var he *echo.HTTPError
 	var rf *refusal
 	switch {
 	case errors.As(err, &rf):
-		status, message = rf.status, rf.key
+		status, message, title = rf.status, rf.key, rf.title
 	case errors.As(err, &he):
 		status = he.Code
 	case db.ErrorCode(err) != "":
@@ -108,7 +109,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 			message = "error.400.text"
 		}
 	}
-	p := s.page(c, l.T("error."+code+".title"), struct{ Message string }{l.T(message)})
+	if title == "" || !l.Has(title) {
+		title = "error." + code + ".title"
+	}
+	p := s.page(c, l.T(title), struct{ Message string }{l.T(message)})
 	if err := s.render(c, status, "error", "", p); err != nil {
 		s.log.Error("render error page", "err", err)
 		c.String(status, http.StatusText(status))

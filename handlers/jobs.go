@@ -7,9 +7,10 @@ import (
 )
 
 // The server's periodic jobs, in one place: each runs once when the
-// server starts and then on its own clock until the server stops. Only
-// one process should run them against a database (issue 12 runs them on
-// the primary alone): runJobs is the one switch for that.
+// server starts (or its node becomes the primary) and then on its own
+// clock until the server stops. Only one process should run them
+// against a database, and only the primary can write: runJobs runs each
+// through primaryOnly (replica.go), the one switch for that.
 
 // job is one kind of periodic work: run does one round and logs what it
 // did; it gets the server's context and must return when it ends.
@@ -35,15 +36,15 @@ func (s *Server) jobs() []job {
 	}
 }
 
-// runJobs runs every job on its clock until ctx ends, and returns when
-// the last has stopped.
+// runJobs runs every job on its clock while this node is the primary,
+// until ctx ends, and returns when the last has stopped.
 func (s *Server) runJobs(ctx context.Context, jobs []job) {
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runJob(ctx, j)
+			s.primaryOnly(ctx, j.name, func(ctx context.Context) { runJob(ctx, j) })
 		}()
 	}
 	wg.Wait()

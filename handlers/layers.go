@@ -44,6 +44,9 @@ func (s *Server) layers() []layer {
 		{"known host", s.knownHost},
 		{"same origin", s.sameOrigin()},
 		{"form body", readBody},
+		// On a LiteFS replica, a change goes to the primary (replica.go):
+		// after the checks any node makes, before anything that writes.
+		{"replica", s.replayOnPrimary},
 		// Abuse (issue 11): every POST and websocket connect meets its
 		// per-address limit (ratelimit.go), then a public form's
 		// honeypot (honeypot.go). After routing: both go by the route.

@@ -185,19 +185,21 @@ func (s *Server) Echo() *echo.Echo { return s.echo }
 // reach cached pages and screens within about a second.
 const pollInterval = time.Second
 
-// Run watches the database for writes by other processes, sends the mail
-// outbox, runs the periodic jobs (jobs.go: retention once a day, the
+// Run watches the database for writes by other processes (a replica's
+// primary, the command line) and runs the live feed's hub until ctx
+// ends, then closes every screen's connection with 1001 (going away).
+// While this node is the primary (replica.go) it also sends the mail
+// outbox and runs the periodic jobs (jobs.go: retention once a day, the
 // mail folder's copies kept to those not erased and expired waiting-list
-// offers every minute) and runs the live feed's hub until ctx ends, then
-// closes every screen's connection with 1001 (going away) and waits for
-// the mail sender to finish the message in hand.
+// offers every minute); at the end it waits for them, so the mail
+// sender finishes the message in hand.
 func (s *Server) Run(ctx context.Context) {
 	go s.store.Watch(ctx, pollInterval)
 	jobsDone := make(chan struct{})
 	go func() { s.runJobs(ctx, s.jobs()); close(jobsDone) }()
 	if s.mailer != nil {
 		done := make(chan struct{})
-		go func() { s.mailer.Run(ctx); close(done) }()
+		go func() { s.primaryOnly(ctx, "mail sender", s.mailer.Run); close(done) }()
 		defer func() { <-done }() // a message in flight is marked before the store closes
 	}
 	s.hub.Run(ctx)

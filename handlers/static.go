@@ -40,5 +40,9 @@ func (s *Server) health(c echo.Context) error {
 		return c.String(http.StatusServiceUnavailable,
 			"database cannot write: "+f.Reason+" (since "+f.Since.UTC().Format(time.RFC3339)+")\n")
 	}
+	// A replica cannot write by design: healthy, and it says whose.
+	if primary := s.store.ReplicaOf(); primary != "" {
+		return c.String(http.StatusOK, "ok: replica of "+primary+"\n")
+	}
 	return c.String(http.StatusOK, "ok\n")
 }

@@ -27,7 +27,10 @@ type command struct {
 	args    string // what follows the flags in the usage line
 	summary string
 	nargs   int // how many positional arguments it takes; -1: none or one
-	flags   func(fs *flag.FlagSet) func(ctx context.Context, env *cmdEnv, args []string) error
+	// ownsDB: the command opens the database itself, or not at all
+	// (serve, restore), rather than through run.
+	ownsDB bool
+	flags  func(fs *flag.FlagSet) func(ctx context.Context, env *cmdEnv, args []string) error
 }
 
 // group is the first word of a two-word command ("event"), "" for one
@@ -57,7 +60,7 @@ func (env *cmdEnv) note(format string, args ...any) {
 // commands is the command table, one block per group; "torg help" lists
 // them in this order.
 var commands = []command{
-	{name: "serve", summary: "run the server (creates the database file if there is none)", flags: serveFlags},
+	{name: "serve", summary: "run the server (creates the database file if there is none)", flags: serveFlags, ownsDB: true},
 
 	// Organisers' accounts (users.go): the way to make the first admin,
 	// and the way back in when every admin is locked out.
@@ -95,6 +98,7 @@ var commands = []command{
 	{name: "purge", summary: "erase the personal data kept longer than the site's retention settings allow, and print a line per kind: signups, walkins, ideas, idea_requests and how many; --dry-run counts without erasing", flags: purgeFlags},
 
 	{name: "backup", args: "FILE", nargs: 1, summary: "write an online, consistent copy of the database to a new file in an existing folder", flags: backupFlags},
+	{name: "restore", args: "FILE", nargs: 1, summary: "put a backup in place of the database, after checking it (integrity, a torg database); an existing database is replaced only with --force, one a running server has open never", flags: restoreFlags, ownsDB: true},
 }
 
 // groupSummaries introduce each group's list of commands.
@@ -155,7 +159,7 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	env := &cmdEnv{dbPath: *dbPath, stdin: stdin, stdout: stdout, stderr: stderr}
-	if cmd.name != "serve" {
+	if !cmd.ownsDB {
 		// Opening a file that is not there would create an empty database:
 		// a mistyped --db, or the default path from another folder, would
 		// answer every command with nothing instead of an error.
@@ -747,6 +751,19 @@ func backupFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) erro
 			return err
 		}
 		fmt.Fprintf(env.stdout, "wrote a copy of the database to %s\n", args[0])
+		return nil
+	}
+}
+
+func restoreFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error {
+	force := fs.Bool("force", false, "replace an existing database (stop the server on it first; one still running is never replaced)")
+	return func(ctx context.Context, env *cmdEnv, args []string) error {
+		r, err := db.Restore(ctx, args[0], env.dbPath, *force)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "restored %s to %s: %d events, %d signups, %d ideas, %d accounts (schema %s)\n",
+			args[0], absPath(env.dbPath), r.Events, r.Signups, r.Ideas, r.Accounts, r.Schema)
 		return nil
 	}
 }
