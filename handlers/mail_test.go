@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -618,6 +619,44 @@ func TestMailFolderFollowsErasure(t *testing.T) {
 	h.Server.PruneMailFolder()
 	if got := files(); got != "notes.eml ola" {
 		t.Fatalf("after erasing Kari: %s", got)
+	}
+}
+
+// The sender claims and records messages a batch at a time: a burst of
+// signups costs the write lock two transactions per batch, not two per
+// message, and every message still goes out once.
+func TestMailSentInBatches(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "mail")
+	h := newMailHub(t, handlers.Config{MailDir: dir})
+	if _, err := h.Store.SetCapacity(ctx, h.Event.Slug, 100, "test"); err != nil {
+		t.Fatal(err)
+	}
+	const signups = 30
+	for i := range signups {
+		if _, err := h.Store.CreateSignup(ctx, h.Event.Slug, db.NewSignup{Name: "Kari", Email: fmt.Sprintf("kari%d@example.no", i), Seats: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var writes atomic.Int64
+	h.Store.ObserveWrites(func(time.Duration, time.Duration) { writes.Add(1) })
+	h.sendDue(t)
+	h.Store.ObserveWrites(nil)
+	// Two batches of at most 25, each claimed and recorded, and one empty
+	// claim that ends the round.
+	if n := writes.Load(); n > 5 {
+		t.Errorf("sending %d messages took %d write transactions, want at most 5", signups, n)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	list, _ := h.Store.ListMail(ctx, db.MailFilter{})
+	sent := 0
+	for _, m := range list {
+		if m.Status == db.MailSent {
+			sent++
+		}
+	}
+	if len(files) != signups || sent != signups {
+		t.Errorf("%d files and %d sent, want %d of each", len(files), sent, signups)
 	}
 }
 

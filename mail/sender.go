@@ -112,27 +112,53 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
-// SendDue sends every message due now, one at a time, and returns how many
-// it handled (sent, failed or put off).
+// batchSize is how many messages a sender claims at once (ClaimMailBatch)
+// and records at once: two writes a batch instead of two a message. With
+// a working server a message takes well under a second, so a batch fits
+// in its lease (NewSender: two minutes); when the server stalls, the
+// later messages of a batch outlast their lease, and a sender started
+// meanwhile (a restart) may send them too: at least once, with the same
+// Message-ID, as always.
+const batchSize = 25
+
+// SendDue sends every message that is due now, a batch at a time, and
+// returns how many it handled.
 func (s *Sender) SendDue(ctx context.Context) (int, error) {
 	n := 0
 	for ctx.Err() == nil {
-		m, err := s.Store.ClaimMail(ctx, s.Lease)
-		if err != nil || m == nil {
+		batch, err := s.Store.ClaimMailBatch(ctx, s.Lease, batchSize)
+		if err != nil || len(batch) == 0 {
 			return n, err
 		}
-		n++
-		if err := s.deliver(ctx, m); err != nil {
+		outcomes := make([]db.MailOutcome, 0, len(batch))
+		for _, m := range batch {
+			if ctx.Err() != nil {
+				// Shutting down: what was not tried is due again at once,
+				// for the next sender, rather than after its lease.
+				outcomes = append(outcomes, db.MailOutcome{ID: m.ID, Reason: "not tried: the server stopped", Next: s.Store.Now()})
+				continue
+			}
+			outcomes = append(outcomes, s.deliver(ctx, m))
+			n++
+		}
+		// What happened is recorded even when a shutdown began meanwhile:
+		// a message sent and not recorded would go out again after its
+		// lease.
+		rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = s.Store.RecordMail(rec, outcomes...)
+		cancel()
+		if err != nil {
 			return n, err
 		}
 	}
 	return n, nil
 }
 
-// deliver renders, sends and marks one claimed message. Its error is the
-// store's only: a failed send is recorded, not returned.
-func (s *Sender) deliver(ctx context.Context, m *db.OutboxMail) error {
+// deliver renders, builds and sends one claimed message and says what
+// became of it.
+func (s *Sender) deliver(ctx context.Context, m *db.OutboxMail) db.MailOutcome {
 	log := s.Log.With("mail", m.ID, "kind", m.Kind, "attempt", m.Attempts)
+	failed := func(reason string) db.MailOutcome { return db.MailOutcome{ID: m.ID, Failed: true, Reason: reason} }
 	content, err := s.Render(ctx, m)
 	if err != nil {
 		reason := "render: " + err.Error()
@@ -140,39 +166,34 @@ func (s *Sender) deliver(ctx context.Context, m *db.OutboxMail) error {
 			reason = "nothing to send: what it is about is gone (" + err.Error() + ")"
 		}
 		log.Warn("mail not sent", "reason", reason)
-		return s.Store.FailMail(ctx, m.ID, reason)
+		return failed(reason)
 	}
 	msg, err := s.Build(m, content)
 	if err != nil {
 		reason := oneLine(withoutAddress(err.Error(), m.To))
 		log.Warn("mail not sent", "reason", reason)
-		return s.Store.FailMail(ctx, m.ID, reason)
+		return failed(reason)
 	}
 	err = s.Transport.Send(ctx, fmt.Sprintf("%d-%s", m.ID, m.Kind), msg)
-	// What happened is recorded even when a shutdown began meanwhile: a
-	// message sent and not marked would go out again after its lease.
-	stopping := ctx.Err() != nil
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
 	if err == nil {
 		log.Info("mail handed over", "via", s.Transport.String())
-		return s.Store.MarkMailSent(ctx, m.ID)
+		return db.MailOutcome{ID: m.ID, Sent: true}
 	}
 	reason := oneLine(withoutAddress(err.Error(), m.To))
 	switch {
 	case IsPermanent(err):
 		log.Warn("mail refused", "reason", reason)
-		return s.Store.FailMail(ctx, m.ID, reason)
-	case stopping:
+		return failed(reason)
+	case ctx.Err() != nil:
 		// Cut off by a shutdown: due again at once, for the next sender.
-		return s.Store.RetryMail(ctx, m.ID, reason, s.Store.Now())
+		return db.MailOutcome{ID: m.ID, Reason: reason, Next: s.Store.Now()}
 	case m.Attempts >= s.MaxAttempts:
 		log.Warn("mail given up", "reason", reason)
-		return s.Store.FailMail(ctx, m.ID, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason))
+		return failed(fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, reason))
 	default:
 		next := s.Store.Now().Add(s.Backoff(m.Attempts))
 		log.Info("mail put off", "reason", reason, "next", next)
-		return s.Store.RetryMail(ctx, m.ID, reason, next)
+		return db.MailOutcome{ID: m.ID, Reason: reason, Next: next}
 	}
 }
 
