@@ -430,7 +430,7 @@ func (s *Store) MailManageLink(ctx context.Context, slug, email string) error {
 		if err != nil {
 			return err
 		}
-		signups, err := s.querySignups(ctx, tx, `s.event_id = ? AND s.email = ? AND s.status <> 'cancelled'`, e.ID, NormalizeEmail(email))
+		signups, err := s.querySignups(ctx, tx, liveAtAddress, e.ID, NormalizeEmail(email))
 		if err != nil || len(signups) == 0 {
 			return err
 		}

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
@@ -218,7 +219,10 @@ func profile(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	srv, err := handlers.New(handlers.Config{}, store, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	// As bench/run.sh runs torg serve: metrics on, the rate limits at a
+	// factor wrk does not reach, mail written beside the database.
+	srv, err := handlers.New(handlers.Config{Metrics: true, RateLimit: 1000, MailDir: filepath.Join(filepath.Dir(*path), "mail")},
+		store, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err != nil {
 		return err
 	}
