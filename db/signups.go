@@ -261,7 +261,7 @@ func ShownAs(showName, name, organization string) (shownName, shownOrg string) {
 }
 
 // liveAtAddress picks an event's live signup for an address (event id,
-// address). It repeats the unique index's own condition (email <> '':
+// address). It repeats the unique index's own condition (email <> ”:
 // erased signups keep no address), so that SQLite looks the address up
 // in signups_event_email instead of reading every signup of the event: a
 // signup's cost must not grow with the event (TestLiveAtAddressUsesIndex).
