@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,38 +21,17 @@ import (
 func offerHub(t *testing.T, log io.Writer) (*testHub, *clock) {
 	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "torg.db")
-	store, err := db.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	clk := &clock{now: time.Now().Truncate(time.Second)}
-	store.Now = clk.Now
-	e, err := store.CreateEvent(ctx, db.NewEvent{Title: "Frokostmøte", Kind: db.KindBreakfast, Place: "Terningen Arena",
-		StartsAt: clk.Now().Add(72 * time.Hour).Truncate(time.Minute), Capacity: 1})
+	h := newTestHubWith(t, handlers.Config{BaseURL: "https://torg.example.no"}, log, func(s *db.Store) { s.Now = clk.Now })
+	e, err := h.Store.SetCapacity(ctx, h.Event.Slug, 1, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	hours := 24
-	if e, err = store.UpdateEvent(ctx, e.Slug, db.EventChanges{OfferHours: &hours}); err != nil {
+	if h.Event, err = h.Store.UpdateEvent(ctx, e.Slug, db.EventChanges{OfferHours: &hours}); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := handlers.New(handlers.Config{BaseURL: "https://torg.example.no"}, store, slog.New(slog.NewTextHandler(log, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { srv.Run(runCtx); close(done) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		ts.Close()
-	})
-	stop := func() { cancel(); <-done }
-	return &testHub{Server: ts, Store: store, Event: e, DBPath: path, Srv: srv, stopHub: sync.OnceFunc(stop)}, clk
+	return h, clk
 }
 
 // clock is a settable clock, safe to read from the server's goroutines.
