@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/torghub/torg/db"
+	"github.com/torghub/torg/handlers"
 )
 
 // FuzzForms fuzzes every form's decoding and validation through the real
@@ -62,7 +63,9 @@ func FuzzForms(f *testing.F) {
 // so it signs in without the *testing.T the organiser helpers take.
 func fuzzHub(f *testing.F) (*testHub, *fixtures, map[string]*poster, *sql.DB) {
 	f.Helper()
-	h := newTestHub(f)
+	// The per-address limits off: every input must reach the form's
+	// validation, not a 429 (the limits have their own tests).
+	h := newTestHubWith(f, handlers.Config{BaseURL: "https://torg.example.no", RateLimitOff: true}, io.Discard)
 	h.Store.Argon2 = db.Argon2Params{Memory: 64, Time: 1, Threads: 1}
 	fx := &fixtures{h: h}
 	fx.admin = fuzzOrganiser(f, h, db.RoleAdmin)

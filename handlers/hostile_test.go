@@ -632,7 +632,10 @@ func (form hostileForm) submit(t *testing.T, fx *fixtures, client *poster, raw *
 // read-only connection for fingerprint.
 func corpusHub(t *testing.T) (*testHub, *fixtures, map[string]*poster, *handlers.Server, *sql.DB) {
 	t.Helper()
-	h := newAdminHub(t)
+	// The per-address limits off: every input must reach the form's
+	// validation, not a 429 (the limits have their own tests).
+	h := newTestHubWith(t, handlers.Config{BaseURL: "https://torg.example.no", RateLimitOff: true}, io.Discard)
+	h.Store.Argon2 = db.Argon2Params{Memory: 64, Time: 1, Threads: 1}
 	fx := &fixtures{h: h}
 	fx.admin = organiser(t, h, db.RoleAdmin)
 	// A second server on the same database, with a mail sender, renders
