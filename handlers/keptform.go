@@ -84,15 +84,7 @@ func (s *Server) ideaAgain(c echo.Context, status int, problem string) error {
 }
 
 func (s *Server) interestAgain(c echo.Context, status int, problem string) error {
-	id, err := ideaID(c)
-	if err != nil {
-		return err
-	}
-	idea, err := s.store.PublicIdea(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	f, _, err := s.bindInterest(c, id)
+	idea, f, err := s.interestAsTyped(c)
 	if err != nil {
 		return err
 	}

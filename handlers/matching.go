@@ -87,11 +87,9 @@ func supporterKeys(secret []byte, id int64, cookie, conn, userAgent string) []st
 // the same. An idea that closed or left the board since the page was
 // shown says so, in the reader's language.
 func (s *Server) supportIdea(c echo.Context) error {
-	// A support is a press of this site's own button. A form on another
-	// site that posts here would count each of its visitors: refused.
-	if !s.hub.checkOrigin(c.Request()) {
-		return echo.NewHTTPError(http.StatusForbidden, "support from another site")
-	}
+	// A support is a press of this site's own button: a form on another
+	// site that posts here, counting each of its visitors, is refused
+	// with every cross-site POST (sameOrigin, hygiene.go).
 	id, err := ideaID(c)
 	if err != nil {
 		return err
@@ -227,20 +225,28 @@ func (s *Server) createInterest(c echo.Context) error {
 // validateInterest checks the request form as a field loses focus (htmx)
 // and answers with that field's message only. It stores nothing.
 func (s *Server) validateInterest(c echo.Context) error {
-	id, err := ideaID(c)
-	if err != nil {
-		return err
-	}
-	idea, err := s.store.PublicIdea(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	form, _, err := s.bindInterest(c, id)
+	idea, form, err := s.interestAsTyped(c)
 	if err != nil {
 		return err
 	}
 	onlyTriggeringField(c, form)
 	return s.renderInterestForm(c, http.StatusOK, idea, form)
+}
+
+// interestAsTyped is the idea of the address and its request form as
+// the visitor typed it, checked: what the field checks and a form shown
+// again (keptform.go) render.
+func (s *Server) interestAsTyped(c echo.Context) (*db.Idea, *views.Form, error) {
+	id, err := ideaID(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	idea, err := s.store.PublicIdea(c.Request().Context(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	form, _, err := s.bindInterest(c, id)
+	return idea, form, err
 }
 
 func (s *Server) renderInterestForm(c echo.Context, status int, idea *db.Idea, form *views.Form) error {

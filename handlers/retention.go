@@ -15,12 +15,6 @@ const purgeEvery = 24 * time.Hour
 // retentionActor is who the audit log says purged.
 const retentionActor = "retention"
 
-// runRetention runs the retention job alone on its clock (every), as
-// runJobs runs it with the others.
-func (s *Server) runRetention(ctx context.Context, every time.Duration) {
-	runJob(ctx, job{name: "retention", every: every, run: s.purge})
-}
-
 // purge runs the retention job once and logs what it erased: counts, and
 // never whose.
 func (s *Server) purge(ctx context.Context) {

@@ -40,7 +40,16 @@ func TestRetentionJob(t *testing.T) {
 	}
 	jobCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { s.runRetention(jobCtx, time.Hour); close(done) }()
+	var retention job
+	for _, j := range s.jobs() {
+		if j.name == "retention" {
+			retention = j
+		}
+	}
+	if retention.run == nil || retention.every != purgeEvery {
+		t.Fatalf("the server's jobs have no daily retention job: %+v", retention)
+	}
+	go func() { runJob(jobCtx, retention); close(done) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(log.String(), "retention:") && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
