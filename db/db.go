@@ -38,6 +38,8 @@ type Store struct {
 	committed   chan struct{}
 	settings    atomic.Pointer[settingsSnapshot] // Settings as of one revision
 	writeTimes  atomic.Pointer[WriteObserver]    // nil: nobody measures the write lock
+	writeQueue  chan *queuedWrite                // writes waiting for a leader (writequeue.go)
+	writeLeader chan struct{}                    // held by the one running the queue's writes
 
 	path      string                       // the database file, for WriteHealth
 	primary   atomic.Pointer[primaryState] // whether this node is LiteFS's primary (primary.go)
@@ -108,7 +110,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 
-	s := &Store{write: write, read: read, committed: make(chan struct{}, 1), Now: time.Now, Argon2: DefaultArgon2,
+	s := &Store{write: write, read: read, committed: make(chan struct{}, 1), Now: time.Now,
+		writeQueue: make(chan *queuedWrite, 4096), writeLeader: make(chan struct{}, 1), Argon2: DefaultArgon2,
 		path: path, closed: make(chan struct{}), FreeSpaceFloor: DefaultFreeSpaceFloor,
 		ProbeInterval: DefaultProbeInterval}
 	// Only the primary migrates: a replica cannot write, and waits for

@@ -106,57 +106,6 @@ func lockWaitedOut(wait time.Duration) error {
 	return &Error{Code: EUNAVAILABLE, Key: "unavailable.busy", Detail: "waited " + wait.String() + " for the write connection"}
 }
 
-// withWriteTx runs fn in one immediate write transaction on the write
-// connection, waiting at most wait for the lock in all (see writeWait).
-func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx *sql.Tx) error) error {
-	// On a replica nothing is tried: SQLite would say "disk I/O error"
-	// (LiteFS under WAL) after the lock wait, where the truth is that
-	// only the primary takes changes (primary.go).
-	if err := s.refuseOnReplica(); err != nil {
-		return err
-	}
-	start := time.Now()
-	queueCtx, cancel := context.WithTimeout(ctx, wait)
-	conn, err := s.write.Conn(queueCtx)
-	cancel()
-	if err != nil {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			return lockWaitedOut(wait)
-		}
-		return Internal(fmt.Errorf("write connection: %w", err))
-	}
-	defer conn.Close()
-	// SQLite's busy handler gets what is left of the wait, so the two
-	// waits together stay within it.
-	if left := wait - time.Since(start); left < writeWait-queueSlack {
-		if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.FormatInt(max(left, 0).Milliseconds(), 10)); err != nil {
-			return Internal(fmt.Errorf("busy timeout: %w", err))
-		}
-		defer conn.ExecContext(context.Background(), `PRAGMA busy_timeout = `+strconv.FormatInt(writeWait.Milliseconds(), 10))
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return Internal(fmt.Errorf("begin: %w", err))
-	}
-	// BEGIN IMMEDIATE has the write lock: from start to here was the wait
-	// for it (behind this process's writers and any other process's), and
-	// from here to the commit or rollback it is held (the metrics).
-	locked := time.Now()
-	defer func() {
-		tx.Rollback() // after a commit: sql.ErrTxDone, nothing done
-		if observe := s.writeTimes.Load(); observe != nil {
-			(*observe)(locked.Sub(start), time.Since(locked))
-		}
-	}()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return Internal(fmt.Errorf("commit: %w", err))
-	}
-	return nil
-}
-
 // noteWrite remembers a write's outcome for WriteHealth: a failure of the
 // unavailable kind is kept (and a probe started that notices recovery);
 // a write that went through clears it.
@@ -171,7 +120,7 @@ func (s *Store) noteWrite(err error) {
 		return
 	}
 	var e *Error
-	if !errors.As(err, &e) || e.Code != EUNAVAILABLE {
+	if !errors.As(err, &e) || e.Code != EUNAVAILABLE || errors.Is(err, errBatchLost) {
 		return
 	}
 	f := &WriteFault{Key: e.Key, Reason: faultReasons[e.Key], Since: time.Now(), Err: err.Error()}

@@ -91,7 +91,8 @@ func (s *Store) AcceptOffer(ctx context.Context, token string) (*Signup, error) 
 		if err := s.recordHistory(ctx, tx, su.ID, StatusWaiting, StatusConfirmed, ReasonAccepted, ActorResident); err != nil {
 			return err
 		}
-		return s.mailNewSignup(ctx, tx, su.Token)
+		_, err := s.mailNewSignup(ctx, tx, su.Token)
+		return err
 	})
 }
 

@@ -163,6 +163,7 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 	}
 	token := NewToken()
 	now := s.Now()
+	var created *Signup
 	err = s.inWrite(ctx, func(tx *sql.Tx) error {
 		e, err := s.eventBy(ctx, tx, "e.slug = ?", slug)
 		if err != nil {
@@ -224,7 +225,9 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 		if err := s.recordHistory(ctx, tx, id, "", status, ReasonSignup, ActorResident); err != nil {
 			return err
 		}
-		if err := s.mailNewSignup(ctx, tx, token); err != nil {
+		// Read back here, in the transaction, rather than after it on the
+		// write connection, which the next batch of writes needs.
+		if created, err = s.mailNewSignup(ctx, tx, token); err != nil {
 			return err
 		}
 		name, org := ShownAs(in.ShowName, in.Name, in.Organization)
@@ -236,7 +239,7 @@ func (s *Store) CreateSignup(ctx context.Context, slug string, in NewSignup) (*S
 	if err != nil {
 		return nil, err
 	}
-	return s.signupBy(ctx, s.write, token)
+	return created, nil
 }
 
 // ShownAs reduces a person to what their show_name choice allows on the
@@ -439,16 +442,17 @@ func (s *Store) promoteWaiting(ctx context.Context, tx *sql.Tx, eventID int64, r
 }
 
 // mailNewSignup queues the answer to a new signup: confirmed, or on the
-// waiting list with its place in line as it is now.
-func (s *Store) mailNewSignup(ctx context.Context, tx *sql.Tx, token string) error {
+// waiting list with its place in line as it is now. It returns the signup
+// as stored.
+func (s *Store) mailNewSignup(ctx context.Context, tx *sql.Tx, token string) (*Signup, error) {
 	su, err := s.signupBy(ctx, tx, token)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if su.Status == StatusWaiting {
-		return s.mailSignup(ctx, tx, MailSignupWaiting, su, map[string]string{"place": itoa(int64(su.WaitingPosition))})
+		return su, s.mailSignup(ctx, tx, MailSignupWaiting, su, map[string]string{"place": itoa(int64(su.WaitingPosition))})
 	}
-	return s.mailSignup(ctx, tx, MailSignupConfirmed, su, nil)
+	return su, s.mailSignup(ctx, tx, MailSignupConfirmed, su, nil)
 }
 
 // HistoryEntry is one recorded change of a signup's status.

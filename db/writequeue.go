@@ -1,0 +1,258 @@
+package db
+
+// Group commit. SQLite has one writer, and with synchronous=FULL every
+// commit is a flush of the -wal to disk, which costs the same for one
+// signup as for thirty. So writes that arrive while another is being
+// written wait in a queue, and the next one to get the write connection
+// (the leader) runs every write waiting there in one transaction, each
+// inside its own savepoint, and commits them together. Each caller still
+// gets its own answer, and a success only after the commit that holds its
+// change: a signup answered "you are in" is on disk. A write that fails
+// is rolled back to its savepoint and leaves the others alone.
+//
+// The pages a signup dirties (its row, four index entries, the event's
+// counters, the history, outbox and activity rows, the revision) are
+// mostly the same pages for the next signup: committed together, they
+// are written to the -wal once instead of once each.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// writeBatchMax bounds the writes one transaction carries, so that the
+// first in a long queue does not wait for a very long batch to commit.
+const writeBatchMax = 64
+
+// queuedWrite is one caller's write, waiting for a leader to run it.
+type queuedWrite struct {
+	ctx    context.Context // the caller's: fn uses it, and it says whether anyone still waits
+	fn     func(tx *sql.Tx) error
+	queued time.Time
+	// state moves once from waiting to taken (a leader runs it) or to
+	// abandoned (its caller stopped waiting): whichever comes first wins,
+	// so a write is never run for a caller that has been told it was not.
+	state atomic.Int32
+	done  chan writeResult // buffered: the leader never blocks on it
+}
+
+const (
+	writeWaiting int32 = iota
+	writeTaken
+	writeAbandoned
+)
+
+type writeResult struct {
+	err      error
+	panicked bool
+	value    any // what fn panicked with, re-raised on the caller's goroutine
+}
+
+// errBatchLost marks the answer to a write that had gone through but was
+// not committed because a write beside it broke the shared transaction
+// (SQLite rolls a whole transaction back when a statement in it is
+// interrupted: its caller went away mid-statement). Nothing is wrong with
+// the database, so it is not a write fault (noteWrite); the person is
+// asked to send again, with what they typed kept.
+var errBatchLost = errors.New("rolled back with a write beside it that failed")
+
+// withWriteTx runs fn in a write transaction, shared with the other
+// writes waiting at the same time (see above), waiting at most wait for
+// it to start in all: in the queue, for the write connection and in
+// SQLite's busy handler (see writeWait).
+func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx *sql.Tx) error) error {
+	// On a replica nothing is tried: SQLite would say "disk I/O error"
+	// (LiteFS under WAL) after the lock wait, where the truth is that
+	// only the primary takes changes (primary.go).
+	if err := s.refuseOnReplica(); err != nil {
+		return err
+	}
+	w := &queuedWrite{ctx: ctx, fn: fn, queued: time.Now(), done: make(chan writeResult, 1)}
+	timeout := time.NewTimer(wait)
+	defer timeout.Stop()
+	select {
+	case s.writeQueue <- w:
+	case <-timeout.C:
+		return lockWaitedOut(wait)
+	case <-ctx.Done():
+		return Internal(ctx.Err())
+	}
+	expired := timeout.C
+	for {
+		select {
+		case r := <-w.done:
+			return r.answer()
+		case s.writeLeader <- struct{}{}:
+			s.leadWrites(w, wait-time.Since(w.queued))
+			<-s.writeLeader
+			return (<-w.done).answer()
+		case <-expired:
+			if w.state.CompareAndSwap(writeWaiting, writeAbandoned) {
+				return lockWaitedOut(wait)
+			}
+			expired = nil // a leader has it: its answer comes
+		case <-ctx.Done():
+			if w.state.CompareAndSwap(writeWaiting, writeAbandoned) {
+				return Internal(ctx.Err())
+			}
+		}
+	}
+}
+
+func (r writeResult) answer() error {
+	if r.panicked {
+		panic(r.value)
+	}
+	return r.err
+}
+
+// leadWrites runs batches from the queue until own, the leader's own
+// write, has its answer. Own may have been answered already (a previous
+// leader took it): then the queue is left to whoever waits next.
+func (s *Store) leadWrites(own *queuedWrite, wait time.Duration) {
+	for len(own.done) == 0 {
+		if err := s.runWriteBatch(wait); err != nil {
+			// The transaction could not start (the lock held elsewhere,
+			// the file unwritable): own is told so; the others in the
+			// queue each try in turn within their own wait.
+			if own.state.CompareAndSwap(writeWaiting, writeAbandoned) {
+				own.done <- writeResult{err: err}
+			}
+		}
+	}
+}
+
+// runWriteBatch takes the write connection, begins a transaction, runs
+// up to writeBatchMax queued writes in it and commits, then answers each.
+// It returns an error only when the transaction could not start.
+func (s *Store) runWriteBatch(wait time.Duration) error {
+	start := time.Now()
+	// The transaction is the batch's, not the leader's request's: a leader
+	// whose caller goes away must not roll back the others' writes.
+	bg := context.WithoutCancel(context.Background())
+	connCtx, cancel := context.WithTimeout(bg, max(wait, 0))
+	conn, err := s.write.Conn(connCtx)
+	cancel()
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return lockWaitedOut(wait)
+		}
+		return Internal(fmt.Errorf("write connection: %w", err))
+	}
+	defer conn.Close()
+	// SQLite's busy handler gets what is left of the wait, so the two
+	// waits together stay within it.
+	if left := wait - time.Since(start); left < writeWait-queueSlack {
+		if _, err := conn.ExecContext(bg, `PRAGMA busy_timeout = `+strconv.FormatInt(max(left, 0).Milliseconds(), 10)); err != nil {
+			return Internal(fmt.Errorf("busy timeout: %w", err))
+		}
+		defer conn.ExecContext(bg, `PRAGMA busy_timeout = `+strconv.FormatInt(writeWait.Milliseconds(), 10))
+	}
+	tx, err := conn.BeginTx(bg, nil)
+	if err != nil {
+		return Internal(fmt.Errorf("begin: %w", err))
+	}
+	defer tx.Rollback() // after a commit: sql.ErrTxDone, nothing done
+
+	// BEGIN IMMEDIATE has the write lock. Each write's wait is from its
+	// queueing to its turn in the batch; it holds the lock from its turn
+	// until the commit (the metrics).
+	type member struct {
+		w    *queuedWrite
+		turn time.Time
+	}
+	var batch []member
+	var broken error // the transaction is gone: nothing in batch commits
+TAKE:
+	for len(batch) < writeBatchMax && broken == nil {
+		var w *queuedWrite
+		select {
+		case w = <-s.writeQueue:
+		default:
+			break TAKE
+		}
+		if !w.state.CompareAndSwap(writeWaiting, writeTaken) {
+			continue // its caller has stopped waiting
+		}
+		turn := time.Now()
+		r := runInSavepoint(tx, w)
+		if r.err == nil && !r.panicked {
+			batch = append(batch, member{w, turn})
+			continue
+		}
+		// Rolled back to its savepoint: the others' changes stay. If that
+		// fails, SQLite has already rolled the whole transaction back.
+		if _, err := tx.ExecContext(bg, `ROLLBACK TO write; RELEASE write`); err != nil {
+			broken = r.err
+			if broken == nil {
+				broken = Internal(fmt.Errorf("rollback to savepoint: %w", err))
+			}
+		}
+		w.done <- r
+		s.observeWrite(turn.Sub(w.queued), time.Since(turn))
+	}
+	if broken == nil && len(batch) > 0 {
+		if err := tx.Commit(); err != nil {
+			broken = Internal(fmt.Errorf("commit: %w", err))
+		}
+	}
+	for _, m := range batch {
+		var r writeResult
+		if broken != nil {
+			r.err = batchLost(broken)
+		}
+		m.w.done <- r
+		s.observeWrite(m.turn.Sub(m.w.queued), time.Since(m.turn))
+	}
+	return nil
+}
+
+// runInSavepoint runs one queued write inside a savepoint of the batch's
+// transaction, releasing it on success. A panic in fn is caught here and
+// re-raised on its caller's goroutine, as if fn had run there.
+func runInSavepoint(tx *sql.Tx, w *queuedWrite) (r writeResult) {
+	// A caller that went away while queued is not run at all.
+	if err := w.ctx.Err(); err != nil {
+		return writeResult{err: Internal(err)}
+	}
+	if _, err := tx.ExecContext(context.Background(), `SAVEPOINT write`); err != nil {
+		return writeResult{err: Internal(fmt.Errorf("savepoint: %w", err))}
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			r = writeResult{panicked: true, value: v}
+		}
+	}()
+	if err := w.fn(tx); err != nil {
+		return writeResult{err: err}
+	}
+	if _, err := tx.ExecContext(context.Background(), `RELEASE write`); err != nil {
+		return writeResult{err: Internal(fmt.Errorf("release savepoint: %w", err))}
+	}
+	return writeResult{}
+}
+
+// batchLost is the answer to a write that went through in a batch that
+// did not commit. The cause's own code is kept when it is the database's
+// (a full disk is full for everyone), else the write was caught up in
+// another's failure (errBatchLost).
+func batchLost(cause error) error {
+	var e *Error
+	if errors.As(cause, &e) && e.Code == EUNAVAILABLE {
+		return cause
+	}
+	return &Error{Code: EUNAVAILABLE, Key: "unavailable.busy", Detail: "not stored", Err: fmt.Errorf("%w: %v", errBatchLost, cause)}
+}
+
+// observeWrite tells the write observer, if any, how long a write waited
+// for its turn and then held the lock.
+func (s *Store) observeWrite(waited, held time.Duration) {
+	if observe := s.writeTimes.Load(); observe != nil {
+		(*observe)(waited, held)
+	}
+}
