@@ -6,6 +6,7 @@
 package mail
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -219,7 +220,15 @@ func (f *Folder) Send(_ context.Context, name string, msg *gomail.Msg) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := msg.WriteTo(tmp); err != nil {
+	// go-mail writes a message in many small pieces (each header, each
+	// encoded line): buffered, the file gets one write(2) instead of
+	// hundreds.
+	buf := bufio.NewWriterSize(tmp, 32<<10)
+	if _, err := msg.WriteTo(buf); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := buf.Flush(); err != nil {
 		tmp.Close()
 		return err
 	}
