@@ -78,6 +78,7 @@ type liteFSNode struct {
 	bin      string
 	config   string // the litefs.yml written for it
 	fuseDir  string
+	mailDir  string // TORG_MAIL_DIR: outside the mount, as on Fly
 	torgURL  string
 	log      *bytes.Buffer
 	cmd      *exec.Cmd
@@ -101,7 +102,7 @@ func newLiteFSNode(t *testing.T, bin, name string, primaryAPI, api string) *lite
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	n := &liteFSNode{t: t, name: name, bin: bin, fuseDir: filepath.Join(dir, "fuse"), log: new(bytes.Buffer), logMutex: new(sync.Mutex)}
+	n := &liteFSNode{t: t, name: name, bin: bin, fuseDir: filepath.Join(dir, "fuse"), mailDir: filepath.Join(dir, "mail"), log: new(bytes.Buffer), logMutex: new(sync.Mutex)}
 	torgAddr := freeAddr(t)
 	n.torgURL = "http://" + torgAddr
 	fuse := cfg["fuse"].(map[string]any)
@@ -148,7 +149,8 @@ func (n *liteFSNode) start() {
 	t := n.t
 	t.Helper()
 	n.cmd = exec.Command(n.bin, "mount", "-config", n.config)
-	n.cmd.Env = append(os.Environ(), "TORG_TEST_CLI=1")
+	// The mail folder as fly.litefs.toml sets it: outside the mount.
+	n.cmd.Env = append(os.Environ(), "TORG_TEST_CLI=1", "TORG_MAIL_DIR="+n.mailDir)
 	w := lockedWriter{n.logMutex, n.log}
 	n.cmd.Stdout, n.cmd.Stderr = w, w
 	if err := n.cmd.Start(); err != nil {
@@ -451,4 +453,30 @@ func TestLiteFSReplica(t *testing.T) {
 	if got := seatsLeftOn(primary.torgURL, slug); got != capacity-acknowledged {
 		t.Errorf("the primary shows %d seats left, want %d: a signup was lost or added", got, capacity-acknowledged)
 	}
+
+	// Mail without SMTP: the primary writes the confirmations to its
+	// TORG_MAIL_DIR, outside the mount; the replica sends none.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if mailTo(t, primary.mailDir, "ola.lesermann@example.no") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no confirmation for ola.lesermann@example.no in the primary's mail folder %s after 10 s\n%s", primary.mailDir, primary.output())
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(replica.mailDir, "*.eml")); len(files) != 0 {
+		t.Errorf("the replica wrote %d messages", len(files))
+	}
+}
+
+// mailTo reports whether a message to addr is among the .eml files in dir.
+func mailTo(t *testing.T, dir, addr string) bool {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte(addr)) {
+			return true
+		}
+	}
+	return false
 }
