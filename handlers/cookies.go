@@ -22,6 +22,7 @@ var siteCookies = []siteCookie{
 	{Name: supporterCookie, Why: "privacy.cookie.supporter"},
 	{Name: sessionCookie, Why: "privacy.cookie.session"},
 	{Name: csrfCookie, Why: "privacy.cookie.csrf"},
+	{Name: txidCookie, Why: "privacy.cookie.txid"},
 }
 
 // privacyPage is the privacy notice's data: the periods the retention

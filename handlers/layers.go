@@ -47,6 +47,10 @@ func (s *Server) layers() []layer {
 		// On a LiteFS replica, a change goes to the primary (replica.go):
 		// after the checks any node makes, before anything that writes.
 		{"replica", s.replayOnPrimary},
+		// On LiteFS, a browser reads its own changes on any node
+		// (readyourwrites.go): before the page cache, after the replica
+		// layer has sent every change to the primary.
+		{"read your writes", s.readYourWrites},
 		// Abuse (issue 11): every POST and websocket connect meets its
 		// per-address limit (ratelimit.go), then a public form's
 		// honeypot (honeypot.go). After routing: both go by the route.

@@ -443,6 +443,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *cmdEnv, []string) error
 	fs.StringVar(&cfg.LogFormat, "log-format", envOr("TORG_LOG_FORMAT", "text"), "log format: text or json (TORG_LOG_FORMAT)")
 	fs.StringVar(&cfg.TrustedProxy, "trusted-proxy", os.Getenv("TORG_TRUSTED_PROXY"), "believe a proxy's client address and HTTPS headers: fly, or the proxies' addresses/networks, e.g. 10.0.0.0/8 (TORG_TRUSTED_PROXY; default none)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", os.Getenv("TORG_MAIL_FROM"), "sender of e-mail, e.g. \"Elverum+ <torg@elverum.example.no>\" (TORG_MAIL_FROM)")
+	fs.StringVar(&cfg.MailDir, "mail-dir", os.Getenv("TORG_MAIL_DIR"), "folder the .eml files go to without TORG_SMTP_URL (TORG_MAIL_DIR; default \"mail\" beside the database, which a LiteFS mount cannot hold)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", envOr("TORG_METRICS_ADDR", defaultMetricsAddr), "address of /metrics for Prometheus, never the public one; off: no metrics (TORG_METRICS_ADDR)")
 	fs.StringVar(&cfg.RateLimit, "rate-limit", envOr("TORG_RATE_LIMIT", "on"), "per-address limits on POSTs and screen connects: on, off (for load tests) or a factor, e.g. 2 for twice as many (TORG_RATE_LIMIT)")
 	fs.IntVar(&cfg.MaxScreens, "max-screens", envInt("TORG_MAX_SCREENS", handlers.DefaultMaxScreens), "live screens connected at once, about 16 KB each; lowered to what the open-file limit allows (TORG_MAX_SCREENS)")

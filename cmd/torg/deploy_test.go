@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -181,6 +182,23 @@ func TestFlyConfigs(t *testing.T) {
 	}
 	if litefs.Mounts.Destination != lfs.Data.Dir {
 		t.Errorf("fly.litefs.toml: the volume is mounted on %s, LiteFS keeps its data in %s (litefs.yml data.dir)", litefs.Mounts.Destination, lfs.Data.Dir)
+	}
+	// Mail without SMTP goes to TORG_MAIL_DIR: it cannot be in LiteFS's
+	// mount (only SQLite's files can be made there) and must outlive a
+	// redeploy (on the volume); litefs.yml makes it torg's before torg
+	// starts, as the volume is root's.
+	mailDir := litefs.Env["TORG_MAIL_DIR"]
+	if !path.IsAbs(mailDir) || !strings.HasPrefix(mailDir, litefs.Mounts.Destination+"/") || strings.HasPrefix(mailDir+"/", lfs.FUSE.Dir+"/") {
+		t.Errorf("fly.litefs.toml: TORG_MAIL_DIR %q, want a folder on the volume (%s), outside LiteFS's mount (%s)", mailDir, litefs.Mounts.Destination, lfs.FUSE.Dir)
+	}
+	madeTorgs := false
+	for _, e := range lfs.Exec[:max(len(lfs.Exec)-1, 0)] {
+		f := strings.Fields(e.Cmd)
+		madeTorgs = madeTorgs || len(f) > 0 && f[0] == "install" && slices.Contains(f, "-d") && slices.Contains(f, "${TORG_MAIL_DIR}") &&
+			strings.Contains(e.Cmd, "-o torg")
+	}
+	if !madeTorgs {
+		t.Error("litefs.yml: no exec command before torg's makes ${TORG_MAIL_DIR} the user torg's (install -d -o torg …): torg could not write mail there")
 	}
 	if litefs.Mounts.Source == single.Mounts.Source {
 		t.Errorf("fly.litefs.toml: volume %q is the single machine's: a switch would mount the old database file as LiteFS's data", litefs.Mounts.Source)

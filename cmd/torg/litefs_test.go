@@ -78,6 +78,7 @@ type liteFSNode struct {
 	bin      string
 	config   string // the litefs.yml written for it
 	fuseDir  string
+	mailDir  string // TORG_MAIL_DIR: outside the mount, as on Fly
 	torgURL  string
 	log      *bytes.Buffer
 	cmd      *exec.Cmd
@@ -101,7 +102,7 @@ func newLiteFSNode(t *testing.T, bin, name string, primaryAPI, api string) *lite
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	n := &liteFSNode{t: t, name: name, bin: bin, fuseDir: filepath.Join(dir, "fuse"), log: new(bytes.Buffer), logMutex: new(sync.Mutex)}
+	n := &liteFSNode{t: t, name: name, bin: bin, fuseDir: filepath.Join(dir, "fuse"), mailDir: filepath.Join(dir, "mail"), log: new(bytes.Buffer), logMutex: new(sync.Mutex)}
 	torgAddr := freeAddr(t)
 	n.torgURL = "http://" + torgAddr
 	fuse := cfg["fuse"].(map[string]any)
@@ -148,7 +149,8 @@ func (n *liteFSNode) start() {
 	t := n.t
 	t.Helper()
 	n.cmd = exec.Command(n.bin, "mount", "-config", n.config)
-	n.cmd.Env = append(os.Environ(), "TORG_TEST_CLI=1")
+	// The mail folder as fly.litefs.toml sets it: outside the mount.
+	n.cmd.Env = append(os.Environ(), "TORG_TEST_CLI=1", "TORG_MAIL_DIR="+n.mailDir)
 	w := lockedWriter{n.logMutex, n.log}
 	n.cmd.Stdout, n.cmd.Stderr = w, w
 	if err := n.cmd.Start(); err != nil {
@@ -261,6 +263,54 @@ func signUp(t *testing.T, baseURL, slug, name string) bool {
 	return resp.StatusCode == http.StatusSeeOther
 }
 
+// readOwnSignup posts a signup to the primary and follows its 303 on the
+// replica at once, with the torg_txid cookie the primary set: the
+// replica holds the GET until it has the signup's transaction, so the
+// page is the signup's (200, with the name), never a 404.
+func readOwnSignup(t *testing.T, primary, replica *liteFSNode, slug, name string) {
+	t.Helper()
+	resp, err := noFollow.PostForm(primary.torgURL+"/events/"+slug+"/signups", url.Values{
+		"name": {name}, "email": {strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@example.no"},
+		"seats": {"1"}, "show_name": {"full"}, "consent": {"yes"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signup on the primary: status %d\n%s", resp.StatusCode, primary.output())
+	}
+	var txid *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "torg_txid" {
+			txid = c
+		}
+	}
+	if txid == nil {
+		t.Fatalf("the primary set no torg_txid cookie after a signup on LiteFS (Set-Cookie %q)", resp.Header.Values("Set-Cookie"))
+	}
+	// Where the replica was when asked: behind the cookie, the GET below
+	// had to wait (it is usually milliseconds behind: docs/scaling.md).
+	pos, _ := os.ReadFile(filepath.Join(replica.fuseDir, "torg.db-pos"))
+	req, err := http.NewRequest(http.MethodGet, replica.torgURL+resp.Header.Get("Location"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(txid)
+	page, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != http.StatusOK || !strings.Contains(string(body), name) {
+		t.Fatalf("GET %s on the replica with cookie %s: status %d, name %q shown: %v; want 200 with the signup\n%s",
+			resp.Header.Get("Location"), txid, page.StatusCode, name, strings.Contains(string(body), name), replica.output())
+	}
+	t.Logf("read-your-writes: the primary's cookie %s; the replica, at %s when asked, showed the signup", txid.Value, strings.TrimSpace(string(pos)))
+}
+
 // liteFSLoad is how many signups the throughput part posts; bench/litefs.sh
 // raises it (TORG_LITEFS_SIGNUPS) for the figures in docs/scaling.md.
 func liteFSLoad() int {
@@ -331,6 +381,12 @@ func TestLiteFSReplica(t *testing.T) {
 		screenDelays = append(screenDelays, time.Since(start))
 	}
 	acknowledged := 5
+
+	// Read-your-writes: a signup posted to the primary, its 303 followed
+	// at once on the replica with the cookie the primary set, shows the
+	// signup — not "not found" from a replica a transaction behind.
+	readOwnSignup(t, primary, replica, slug, "Ola Lesermann")
+	acknowledged++
 	pageDelay := waitSeatsLeft(t, replica, slug, capacity-acknowledged, 2*time.Second)
 	t.Logf("a signup POSTed on the primary reached the replica's screen in %v (5 signups, from the POST) and its event page %v after the last 303", screenDelays, pageDelay)
 
@@ -397,4 +453,30 @@ func TestLiteFSReplica(t *testing.T) {
 	if got := seatsLeftOn(primary.torgURL, slug); got != capacity-acknowledged {
 		t.Errorf("the primary shows %d seats left, want %d: a signup was lost or added", got, capacity-acknowledged)
 	}
+
+	// Mail without SMTP: the primary writes the confirmations to its
+	// TORG_MAIL_DIR, outside the mount; the replica sends none.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if mailTo(t, primary.mailDir, "ola.lesermann@example.no") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no confirmation for ola.lesermann@example.no in the primary's mail folder %s after 10 s\n%s", primary.mailDir, primary.output())
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(replica.mailDir, "*.eml")); len(files) != 0 {
+		t.Errorf("the replica wrote %d messages", len(files))
+	}
+}
+
+// mailTo reports whether a message to addr is among the .eml files in dir.
+func mailTo(t *testing.T, dir, addr string) bool {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil && bytes.Contains(b, []byte(addr)) {
+			return true
+		}
+	}
+	return false
 }

@@ -39,8 +39,9 @@ type Config struct {
 	LogFormat string // TORG_LOG_FORMAT: text or json
 	SMTPURL   string // TORG_SMTP_URL; none: mail is written to MailDir
 	MailFrom  string // TORG_MAIL_FROM
-	// MailDir is where mail goes without an SMTP server: "mail" beside
-	// the database unless set.
+	// MailDir is where mail goes without an SMTP server (TORG_MAIL_DIR):
+	// "mail" beside the database unless set. On LiteFS it must be set:
+	// its mount holds only SQLite's files.
 	MailDir string
 	// TrustedProxy is TORG_TRUSTED_PROXY: whose headers about the client
 	// (address, HTTPS) to believe; see handlers.ParseTrustedProxy.
@@ -116,6 +117,10 @@ func (m *Main) Run(ctx context.Context) error {
 	mailDir := m.Config.MailDir
 	if mailDir == "" {
 		mailDir = filepath.Join(filepath.Dir(m.Config.DB), "mail")
+		if _, onLiteFS := store.Position(); onLiteFS && m.Config.SMTPURL == "" {
+			m.Logger.Warn("no mail will go out: the mail folder beside the database cannot be made in a LiteFS mount; set TORG_MAIL_DIR (--mail-dir) to a folder outside it, or TORG_SMTP_URL",
+				"folder", mailDir)
+		}
 	}
 	proxy, err := handlers.ParseTrustedProxy(m.Config.TrustedProxy)
 	if err != nil {

@@ -7,10 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/torghub/torg/db"
 )
@@ -258,5 +260,87 @@ func TestServeNeedsABaseURLInProduction(t *testing.T) {
 			t.Errorf("%+v: %v", cfg, err)
 		}
 		m.Close()
+	}
+}
+
+// TestServeMailDir: --mail-dir and TORG_MAIL_DIR put the .eml files in a
+// folder of their own, not "mail" beside the database — on LiteFS the
+// database's folder is its mount, which holds only SQLite's files.
+func TestServeMailDir(t *testing.T) {
+	for _, how := range []string{"--mail-dir", "TORG_MAIL_DIR"} {
+		t.Run(how, func(t *testing.T) {
+			dbPath, mailDir := filepath.Join(t.TempDir(), "torg.db"), filepath.Join(t.TempDir(), "post")
+			args := []string{"serve", "--addr", freeAddr(t), "--metrics-addr", "off"}
+			addr := args[2]
+			if how == "--mail-dir" {
+				args = append(args, "--mail-dir", mailDir)
+			} else {
+				t.Setenv("TORG_MAIL_DIR", mailDir)
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			exited := make(chan int, 1)
+			go func() {
+				var out, errOut bytes.Buffer
+				exited <- run(ctx, append(args, "--db", dbPath), strings.NewReader(""), &out, &errOut)
+			}()
+			defer func() {
+				stop()
+				if code := <-exited; code != 0 {
+					t.Errorf("torg serve exited %d", code)
+				}
+			}()
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				if status, _ := getQuiet("http://" + addr + "/healthz"); status == http.StatusOK {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("torg serve did not answer /healthz within 10 s")
+				}
+			}
+			code, slug, stderr := torg(t, dbPath, "event", "add", "--title", "Frokostmøte", "--capacity", "10",
+				"--starts", time.Now().AddDate(0, 1, 0).Format("2006-01-02T07:30"))
+			if code != 0 {
+				t.Fatalf("event add: %s", stderr)
+			}
+			if !signUp(t, "http://"+addr, strings.TrimSpace(slug), "Kari Nordmann") {
+				t.Fatal("the signup was not acknowledged")
+			}
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				files, _ := filepath.Glob(filepath.Join(mailDir, "*.eml"))
+				if len(files) == 1 {
+					b, _ := os.ReadFile(files[0])
+					if !strings.Contains(string(b), "kari.nordmann@example.no") {
+						t.Errorf("the .eml is not the signup's confirmation:\n%s", b)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%d .eml files in %s after 10 s, want the confirmation", len(files), mailDir)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(filepath.Dir(dbPath), "mail")); !os.IsNotExist(err) {
+				t.Errorf("a mail folder beside the database too (%v)", err)
+			}
+		})
+	}
+}
+
+// On LiteFS (a position file beside the database) with neither a mail
+// folder nor an SMTP server, torg says at start that no mail will go out.
+func TestServeWarnsOfMailOnLiteFS(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "torg.db")
+	if err := os.WriteFile(dbPath+db.PositionSuffix, []byte("0000000000000001/95af056ca07d8ad1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, mailDir := range []string{"", t.TempDir()} {
+		var log bytes.Buffer
+		m := &Main{Config: Config{Addr: "127.0.0.1:0", DB: dbPath, MailDir: mailDir}, Logger: slog.New(slog.NewTextHandler(&log, nil))}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		m.Close()
+		if warned := strings.Contains(log.String(), "set TORG_MAIL_DIR"); warned != (mailDir == "") {
+			t.Errorf("mail folder %q: warned %v\n%s", mailDir, warned, log.String())
+		}
 	}
 }
