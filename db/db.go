@@ -32,14 +32,15 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 
-	revision    atomic.Int64
-	ideaIndex   atomic.Pointer[ideaIndex] // the board's search index (ideaindex.go)
-	ideaIndexMu sync.Mutex                // one rebuild of it at a time
-	committed   chan struct{}
-	settings    atomic.Pointer[settingsSnapshot] // Settings as of one revision
-	writeTimes  atomic.Pointer[WriteObserver]    // nil: nobody measures the write lock
-	writeQueue  chan *queuedWrite                // writes waiting for a leader (writequeue.go)
-	writeLeader chan struct{}                    // held by the one running the queue's writes
+	revision       atomic.Int64
+	ideaIndex      atomic.Pointer[ideaIndex] // the board's search index (ideaindex.go)
+	ideaIndexMu    sync.Mutex                // one rebuild of it at a time
+	committed      chan struct{}
+	settings       atomic.Pointer[settingsSnapshot] // Settings as of one revision
+	writeTimes     atomic.Pointer[WriteObserver]    // nil: nobody measures the write lock
+	writeQueue     chan *queuedWrite                // writes waiting for a leader (writequeue.go)
+	writeLeader    chan struct{}                    // held by the one running the queue's writes
+	writesInFlight atomic.Int32                     // writes queued or running (WritesInFlight)
 
 	path      string                       // the database file, for WriteHealth
 	primary   atomic.Pointer[primaryState] // whether this node is LiteFS's primary (primary.go)

@@ -72,6 +72,8 @@ func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx 
 	if err := s.refuseOnReplica(); err != nil {
 		return err
 	}
+	s.writesInFlight.Add(1)
+	defer s.writesInFlight.Add(-1)
 	w := &queuedWrite{ctx: ctx, fn: fn, queued: time.Now(), done: make(chan writeResult, 1)}
 	timeout := time.NewTimer(wait)
 	defer timeout.Stop()
@@ -248,6 +250,10 @@ func batchLost(cause error) error {
 	}
 	return &Error{Code: EUNAVAILABLE, Key: "unavailable.busy", Detail: "not stored", Err: fmt.Errorf("%w: %v", errBatchLost, cause)}
 }
+
+// WritesInFlight is how many writes are waiting for or in a transaction
+// now: the mail sender gives way to them (mail.Sender.GiveWay).
+func (s *Store) WritesInFlight() int { return int(s.writesInFlight.Load()) }
 
 // observeWrite tells the write observer, if any, how long a write waited
 // for its turn and then held the lock.

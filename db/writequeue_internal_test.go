@@ -295,3 +295,23 @@ func TestLeaderGoingAwayKeepsTheBatch(t *testing.T) {
 		t.Fatalf("stored %v: the batch was rolled back with its leader's request", names)
 	}
 }
+
+// WritesInFlight counts the writes waiting for or in a transaction (the
+// mail sender gives way to them), and none once they are answered.
+func TestWritesInFlight(t *testing.T) {
+	s := queueStore(t)
+	if n := s.WritesInFlight(); n != 0 {
+		t.Fatalf("%d writes in flight on an idle store", n)
+	}
+	release, leaderErr := holdBatch(t, s, context.Background())
+	wait := queueWrites(t, s, insertQueued("a"), insertQueued("b"))
+	if n := s.WritesInFlight(); n != 3 {
+		t.Fatalf("%d writes in flight, want 3 (one running, two queued)", n)
+	}
+	release()
+	wait()
+	<-leaderErr
+	if n := s.WritesInFlight(); n != 0 {
+		t.Fatalf("%d writes in flight once all are answered", n)
+	}
+}

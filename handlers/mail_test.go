@@ -851,3 +851,55 @@ func TestMailEveryKindEscapes(t *testing.T) {
 		}
 	}
 }
+
+// The sender holds mail back while people's writes are being made (Busy),
+// and sends it when they stop — or, in a rush that does not stop, once a
+// message has waited GiveWay.
+func TestMailGivesWayToWrites(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "mail")
+	h := newMailHub(t, handlers.Config{MailDir: dir})
+	if _, err := h.Store.CreateSignup(ctx, h.Event.Slug, db.NewSignup{Name: "Kari", Email: "kari@example.no", Seats: 1}); err != nil {
+		t.Fatal(err)
+	}
+	files := func() int {
+		list, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+		return len(list)
+	}
+	var busy atomic.Bool
+	busy.Store(true)
+	h.Sender.Busy = busy.Load
+	h.Sender.GiveWay = time.Hour
+	done := make(chan error, 1)
+	go func() { _, err := h.Sender.SendDue(ctx); done <- err }()
+	time.Sleep(300 * time.Millisecond)
+	if n := files(); n != 0 {
+		t.Fatalf("%d messages written while writes were being made", n)
+	}
+	busy.Store(false)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := files(); n != 1 {
+		t.Fatalf("%d messages written once the writes stopped, want 1", n)
+	}
+
+	// A rush that never stops holds a message GiveWay at most.
+	if _, err := h.Store.CreateSignup(ctx, h.Event.Slug, db.NewSignup{Name: "Ola", Email: "ola@example.no", Seats: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h.Sender.Busy = func() bool { return true }
+	// Times in the outbox are whole seconds: the hold is GiveWay less up
+	// to a second.
+	h.Sender.GiveWay = 1500 * time.Millisecond
+	start := time.Now()
+	if _, err := h.Sender.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := files(); n != 2 {
+		t.Fatalf("%d messages written in a rush, want 2", n)
+	}
+	if waited := time.Since(start); waited < 400*time.Millisecond {
+		t.Errorf("sent after %v in a rush: not held back", waited)
+	}
+}

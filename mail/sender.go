@@ -59,12 +59,27 @@ type Sender struct {
 	MaxAttempts int
 	// ReminderEvery is how often due reminders are queued.
 	ReminderEvery time.Duration
+	// Busy reports whether people's writes are being made now (NewSender:
+	// the store's WritesInFlight); nil: never. While it does, a due
+	// message is held back, for at most GiveWay after it fell due.
+	// Someone who just pressed "send" waits for the answer on their
+	// screen, and the sender's rendering and writing take the same cores
+	// and the same write connection; the e-mail about a signup can come
+	// a few seconds later. Bounded, so that in a long rush the mail
+	// still goes out, later.
+	Busy    func() bool
+	GiveWay time.Duration
 }
+
+// giveWayPause is how often a held message looks again whether the
+// writes have stopped.
+const giveWayPause = 10 * time.Millisecond
 
 // NewSender makes a sender with the usual timings.
 func NewSender(store *db.Store, render Renderer, t Transport, from *netmail.Address, log *slog.Logger) *Sender {
 	return &Sender{Store: store, Render: render, Transport: t, From: from, Log: log,
-		Lease: 2 * time.Minute, Poll: time.Second, Backoff: Backoff, MaxAttempts: 15, ReminderEvery: time.Minute}
+		Lease: 2 * time.Minute, Poll: time.Second, Backoff: Backoff, MaxAttempts: 15, ReminderEvery: time.Minute,
+		Busy: func() bool { return store.WritesInFlight() > 0 }, GiveWay: 15 * time.Second}
 }
 
 // Backoff doubles from a minute up to an hour: 1, 2, 4 … 32, 60, 60 …
@@ -132,6 +147,7 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 		}
 		outcomes := make([]db.MailOutcome, 0, len(batch))
 		for _, m := range batch {
+			s.giveWay(ctx, m)
 			if ctx.Err() != nil {
 				// Shutting down: what was not tried is due again at once,
 				// for the next sender, rather than after its lease.
@@ -152,6 +168,28 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// giveWay holds m back while Busy, until it has been due for GiveWay
+// (see there). Its lease (two minutes) outlasts that.
+func (s *Sender) giveWay(ctx context.Context, m *db.OutboxMail) {
+	if s.Busy == nil {
+		return
+	}
+	due := m.CreatedAt
+	if m.NextAt.After(due) {
+		due = m.NextAt // a retry is due from its next attempt
+	}
+	// How long it may still be held, by the store's clock (which tests
+	// set), waited out by the real one.
+	until := time.Now().Add(s.GiveWay - s.Store.Now().Sub(due))
+	for time.Now().Before(until) && s.Busy() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(giveWayPause):
+		}
+	}
 }
 
 // deliver renders, builds and sends one claimed message and says what
