@@ -210,9 +210,16 @@ func profile(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	path := fs.String("db", "", "database file")
 	out := fs.String("cpuprofile", "cpu.pprof", "where to write the CPU profile")
+	mailDir := fs.String("mail-dir", "", `mail folder (default: "mail" beside the database; "off": no mail is sent, the outbox fills)`)
 	fs.Parse(args)
 	if *path == "" {
 		return errors.New("profile: -db is required")
+	}
+	switch *mailDir {
+	case "":
+		*mailDir = filepath.Join(filepath.Dir(*path), "mail")
+	case "off":
+		*mailDir = ""
 	}
 	store, err := db.Open(ctx, *path)
 	if err != nil {
@@ -221,7 +228,7 @@ func profile(ctx context.Context, args []string) error {
 	defer store.Close()
 	// As bench/run.sh runs torg serve: metrics on, the rate limits at a
 	// factor wrk does not reach, mail written beside the database.
-	srv, err := handlers.New(handlers.Config{Metrics: true, RateLimit: 1000, MailDir: filepath.Join(filepath.Dir(*path), "mail")},
+	srv, err := handlers.New(handlers.Config{Metrics: true, RateLimit: 1000, MailDir: *mailDir},
 		store, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err != nil {
 		return err
