@@ -85,25 +85,28 @@ func holdBatch(t *testing.T, s *Store, ctx context.Context) (release func(), lea
 	return func() { close(gate) }, errc
 }
 
-// queueWrites starts one write per fn and returns once all are waiting in
-// the queue; wait then gives each one's answer, in order.
+// queueWrites starts one write per fn, each once the one before it is
+// waiting in the queue, so that they queue in order; wait then gives each
+// one's answer, in order.
 func queueWrites(t *testing.T, s *Store, fns ...func(tx *sql.Tx) error) (wait func() []error) {
 	t.Helper()
 	errs := make([]error, len(fns))
 	var wg sync.WaitGroup
+	queued := len(s.writeQueue)
 	for i, fn := range fns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			errs[i] = s.withWriteTx(context.Background(), writeWait, fn)
 		}()
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(s.writeQueue) < len(fns) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d writes queued", len(s.writeQueue), len(fns))
+		queued++
+		deadline := time.Now().Add(5 * time.Second)
+		for len(s.writeQueue) < queued {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d writes queued", len(s.writeQueue), queued)
+			}
+			time.Sleep(100 * time.Microsecond)
 		}
-		time.Sleep(time.Millisecond)
 	}
 	return func() []error { wg.Wait(); return errs }
 }
