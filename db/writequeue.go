@@ -90,8 +90,13 @@ func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx 
 		case r := <-w.done:
 			return r.answer()
 		case s.writeLeader <- struct{}{}:
-			s.leadWrites(w, wait-time.Since(w.queued))
-			<-s.writeLeader
+			func() {
+				// Released even if leading panics (a bug outside any
+				// fn: those are caught), or every later write would wait
+				// for a leader that never comes.
+				defer func() { <-s.writeLeader }()
+				s.leadWrites(w, wait-time.Since(w.queued))
+			}()
 			return (<-w.done).answer()
 		case <-expired:
 			if w.state.CompareAndSwap(writeWaiting, writeAbandoned) {
