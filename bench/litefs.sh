@@ -22,6 +22,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 SIGNUPS=${SIGNUPS:-1000}
 DURATION=${DURATION:-10s}
 LITEFS_VERSION=${LITEFS_VERSION:-v0.5.14}
@@ -73,7 +75,7 @@ lease:
   advertise-url: "http://127.0.0.1:20291"
   candidate: $candidate
 exec:
-  - cmd: "$TORG serve --addr 127.0.0.1:$port --db $WORK/$name/fuse/torg.db --metrics-addr off --rate-limit off"
+  - cmd: "$TORG serve --addr 127.0.0.1:$port --db $WORK/$name/fuse/torg.db --mail-dir $WORK/$name/mail --metrics-addr off --rate-limit off"
 YML
 	"$TORG_LITEFS_BIN" mount -config "$WORK/$name/litefs.yml" >"$WORK/$name.log" 2>&1 &
 	PIDS+=($!)
@@ -97,8 +99,11 @@ LITEFS_SLUG=$("$TORG" event add --db "$WORK/primary/fuse/torg.db" --title Frokos
 PLAIN_SLUG=$("$TORG" event add --db "$WORK/plain/torg.db" --title Frokostmøte --starts 2030-12-03T07:30 --capacity 1000000)
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:18192/events/$LITEFS_SLUG" >/dev/null && break; sleep 0.1; done
 
-measure() { # LABEL wrk-arguments...
+# measure LABEL wrk-arguments...: one wrk run, once the machine is idle
+# (the servers have sent the last run's e-mails: bench/lib.sh).
+measure() {
 	local label=$1; shift
+	machine_idle
 	local out; out=$(wrk "$@")
 	printf '%-52s %10s req/s  p99 %s\n' "$label" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1 == "99%" {print $2}' <<<"$out")"
 	grep -E 'answered|Non-2xx' <<<"$out" | sed 's/^/    /' || true
