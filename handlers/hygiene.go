@@ -121,6 +121,7 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		r.Method = http.MethodGet
+		c.Set(headRequest, true) // for the request log, which runs inside
 		res := c.Response()
 		w := &headWriter{ResponseWriter: res.Writer}
 		res.Writer = w
@@ -131,6 +132,9 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 		return err
 	}
 }
+
+// headRequest marks, in the context, a HEAD answered as a GET.
+const headRequest = "torg.head"
 
 // headWriter keeps a GET's response for HEAD: it counts the body instead
 // of sending it, and sends the status once the length is known.

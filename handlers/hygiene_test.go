@@ -245,6 +245,26 @@ func TestHEADAnswersLikeGET(t *testing.T) {
 	assertStatus(t, h.do(t, http.MethodHead, "/ingen-slik", nil, nil), http.StatusNotFound)
 }
 
+// TestHEADLoggedAsHEAD: the request log says what was asked, though the
+// route answered it as a GET.
+func TestHEADLoggedAsHEAD(t *testing.T) {
+	var log syncBuffer
+	h := newTestHubLogging(t, &log)
+	h.do(t, http.MethodHead, "/privacy", nil, nil)
+	h.get(t, "/privacy")
+	var methods []string
+	for _, line := range strings.Split(log.String(), "\n") {
+		if strings.Contains(line, "msg=request") && strings.Contains(line, "path=/privacy") {
+			_, after, _ := strings.Cut(line, "method=")
+			method, _, _ := strings.Cut(after, " ")
+			methods = append(methods, method)
+		}
+	}
+	if strings.Join(methods, ",") != "HEAD,GET" {
+		t.Errorf("request log methods %v, want [HEAD GET]\n%s", methods, log.String())
+	}
+}
+
 // TestChunkedBodyOverLimit: a body over the limit without a length (sent
 // in chunks) gets 413 and the page that says so, like one with a length.
 func TestChunkedBodyOverLimit(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync/atomic"
 
@@ -66,9 +67,13 @@ func (s *Server) requestLog() echo.MiddlewareFunc {
 		LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogError: true,
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			method := v.Method
+			if c.Get(headRequest) != nil {
+				method = http.MethodHead // answered as a GET (headAsGet), asked as a HEAD
+			}
 			// The id is ours (requestID), never one the client sent.
 			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-				slog.String("id", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("method", v.Method), slog.String("path", v.URIPath),
+				slog.String("id", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("method", method), slog.String("path", v.URIPath),
 				slog.Int("status", v.Status), slog.Duration("latency", v.Latency))
 			return nil
 		},
