@@ -27,6 +27,7 @@ type pageEntry struct {
 	at       time.Time
 	body     []byte
 	etag     string
+	length   string // len(body), for Content-Length (serveEntry)
 }
 
 // pageCache keeps rendered public pages keyed on the store's revision, which
@@ -55,7 +56,8 @@ func (pc *pageCache) get(key cacheKey, revision int64, now time.Time) (*pageEntr
 func (pc *pageCache) put(key cacheKey, revision int64, now time.Time, body []byte) *pageEntry {
 	h := fnv.New64a()
 	h.Write(body)
-	e := &pageEntry{revision: revision, at: now, body: body, etag: `"` + strconv.FormatUint(h.Sum64(), 36) + `"`}
+	e := &pageEntry{revision: revision, at: now, body: body, etag: `"` + strconv.FormatUint(h.Sum64(), 36) + `"`,
+		length: strconv.Itoa(len(body))}
 	pc.mu.Lock()
 	if len(pc.entries) >= pc.max {
 		// Full: start over rather than track usage. The set of public
