@@ -228,8 +228,11 @@ func profile(ctx context.Context, args []string) error {
 	defer store.Close()
 	// As bench/run.sh runs torg serve: metrics on, the rate limits at a
 	// factor wrk does not reach, mail written beside the database.
+	// The log buffered as torg serve buffers it (cmd/torg/commands.go).
+	logs := handlers.NewLogWriter(os.Stderr)
+	defer logs.Close()
 	srv, err := handlers.New(handlers.Config{Metrics: true, RateLimit: 1000, MailDir: *mailDir},
-		store, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+		store, slog.New(handlers.FlushOnWarn(slog.NewTextHandler(logs, nil), logs)))
 	if err != nil {
 		return err
 	}
