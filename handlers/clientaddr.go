@@ -87,6 +87,28 @@ func (tp TrustedProxy) fromProxy(r *http.Request) bool {
 	return tp.trusts(peerAddr(r))
 }
 
+// maxProxyRequestID bounds what the log keeps of a proxy's request id.
+const maxProxyRequestID = 128
+
+// ProxyRequestID is the trusted proxy's own id for the request, for the
+// request log, so that a line in the proxy's log and one in torg's can be
+// matched: Fly-Request-Id on Fly.io, X-Request-Id from other proxies.
+// Without a trusted proxy it is empty: a client's header names nothing.
+func (tp TrustedProxy) ProxyRequestID(r *http.Request) string {
+	if !tp.fromProxy(r) {
+		return ""
+	}
+	header := "X-Request-Id"
+	if tp.fly {
+		header = "Fly-Request-Id"
+	}
+	id := r.Header.Get(header)
+	if len(id) > maxProxyRequestID {
+		id = id[:maxProxyRequestID]
+	}
+	return id
+}
+
 func (tp TrustedProxy) trusts(addr netip.Addr) bool {
 	for _, n := range tp.networks {
 		if n.Contains(addr) {

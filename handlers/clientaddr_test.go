@@ -120,3 +120,25 @@ func TestTrustedProxyThroughTheRouter(t *testing.T) {
 		})
 	}
 }
+
+// A trusted proxy's own request id goes into the request log beside
+// torg's, so the two logs can be matched; a client's is never believed.
+func TestProxyRequestIDLogged(t *testing.T) {
+	for _, c := range []struct {
+		setting, header string
+		logged          bool
+	}{{"", "X-Request-Id", false}, {"127.0.0.1", "X-Request-Id", true}, {"fly", "Fly-Request-Id", true}, {"fly", "X-Request-Id", false}} {
+		t.Run(c.setting+"/"+c.header, func(t *testing.T) {
+			tp, err := handlers.ParseTrustedProxy(c.setting)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var log syncBuffer
+			h := newTestHubWith(t, handlers.Config{BaseURL: "https://torg.example.no", TrustedProxy: tp}, &log)
+			h.do(t, http.MethodGet, "/privacy", nil, map[string]string{c.header: "01KB2PROXYID"})
+			if got := strings.Contains(log.String(), "proxy_id=01KB2PROXYID"); got != c.logged {
+				t.Errorf("proxy id in the log: %v, want %v\n%s", got, c.logged, log.String())
+			}
+		})
+	}
+}

@@ -71,10 +71,18 @@ func (s *Server) requestLog() echo.MiddlewareFunc {
 			if c.Get(headRequest) != nil {
 				method = http.MethodHead // answered as a GET (headAsGet), asked as a HEAD
 			}
-			// The id is ours (requestID), never one the client sent.
-			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-				slog.String("id", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("method", method), slog.String("path", v.URIPath),
-				slog.Int("status", v.Status), slog.Duration("latency", v.Latency))
+			// The id is ours (requestID), never one the client sent; a
+			// trusted proxy's own id is logged beside it.
+			// An array, not a growing slice: a line must not cost an
+			// allocation for an attribute most requests do not have.
+			attrs := [...]slog.Attr{slog.String("id", c.Response().Header().Get(echo.HeaderXRequestID)), slog.String("method", method), slog.String("path", v.URIPath),
+				slog.Int("status", v.Status), slog.Duration("latency", v.Latency), {}}
+			n := len(attrs) - 1
+			if proxyID := s.cfg.TrustedProxy.ProxyRequestID(c.Request()); proxyID != "" {
+				attrs[n] = slog.String("proxy_id", proxyID)
+				n++
+			}
+			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs[:n]...)
 			return nil
 		},
 	})
