@@ -348,7 +348,7 @@ func TestLiteFSReplica(t *testing.T) {
 	// process on the same mount, as an organiser would.
 	capacity := load + 100
 	slug := strings.TrimSpace(cliProcess(t, filepath.Join(primary.fuseDir, "torg.db"), "event", "add",
-		"--title", "Frokostmøte", "--starts", time.Now().AddDate(0, 1, 0).Format("2006-01-02T07:30"), "--capacity", strconv.Itoa(capacity)))
+		"--title", "Frokostmøte", "--starts", time.Now().AddDate(0, 1, 0).Format("2006-01-02")+"T07:30", "--capacity", strconv.Itoa(capacity)))
 	waitSeatsLeft(t, replica, slug, capacity, 5*time.Second)
 
 	// A screen on the replica sees a signup on the primary within 2 s.

@@ -298,7 +298,7 @@ func TestServeMailDir(t *testing.T) {
 				}
 			}
 			code, slug, stderr := torg(t, dbPath, "event", "add", "--title", "Frokostmøte", "--capacity", "10",
-				"--starts", time.Now().AddDate(0, 1, 0).Format("2006-01-02T07:30"))
+				"--starts", time.Now().AddDate(0, 1, 0).Format("2006-01-02")+"T07:30")
 			if code != 0 {
 				t.Fatalf("event add: %s", stderr)
 			}
