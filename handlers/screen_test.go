@@ -341,15 +341,17 @@ func TestScreenSocket(t *testing.T) {
 				t.Fatalf("fast screen waited %v for message %d", d, i)
 			}
 		}
-		// The slow one was dropped: reading what reached it ends in a close
-		// frame (1013, try again later) well before all n messages.
+		// The slow one was dropped: reading what reached it ends well
+		// before all n messages, in a close frame (1013, try again later),
+		// or, when its socket was already full so that not even the close
+		// frame fitted (a loaded machine), in the connection closing.
 		got := 0
 		slow.conn.SetReadDeadline(time.Now().Add(15 * time.Second))
 		for {
 			_, _, err := slow.conn.ReadMessage()
 			if err != nil {
-				if !websocket.IsCloseError(err, websocket.CloseTryAgainLater) {
-					t.Fatalf("slow screen ended with %v after %d messages, want close 1013", err, got)
+				if !websocket.IsCloseError(err, websocket.CloseTryAgainLater, websocket.CloseAbnormalClosure) {
+					t.Fatalf("slow screen ended with %v after %d messages, want close 1013 or the connection closed", err, got)
 				}
 				break
 			}
