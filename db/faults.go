@@ -30,12 +30,6 @@ import (
 // busy_timeout is this number.
 const writeWait = 5 * time.Second
 
-// queueSlack: a write that waited in the queue less than this keeps the
-// connection's busy_timeout as it is. Setting it costs two statements, and
-// a queue that long only forms under heavy load, when they cost most; the
-// bound is then writeWait plus at most this.
-const queueSlack = time.Second
-
 // DefaultProbeInterval is how often, while writes fail, the store tries a
 // write it throws away, to notice that the database can take changes
 // again (Store.ProbeInterval). probeWait is how long such a try waits for

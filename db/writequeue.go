@@ -64,7 +64,9 @@ var errBatchLost = errors.New("rolled back with a write beside it that failed")
 // withWriteTx runs fn in a write transaction, shared with the other
 // writes waiting at the same time (see above), waiting at most wait for
 // it to start in all: in the queue, for the write connection and in
-// SQLite's busy handler (see writeWait).
+// SQLite's busy handler (see writeWait). fn must return at the first
+// error tx gives it: after an error that rolled the whole transaction
+// back, a statement it went on with would be committed on its own.
 func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx *sql.Tx) error) error {
 	// On a replica nothing is tried: SQLite would say "disk I/O error"
 	// (LiteFS under WAL) after the lock wait, where the truth is that
@@ -75,16 +77,13 @@ func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx 
 	s.writesInFlight.Add(1)
 	defer s.writesInFlight.Add(-1)
 	w := &queuedWrite{ctx: ctx, fn: fn, queued: time.Now(), done: make(chan writeResult, 1)}
+	deadline := w.queued.Add(wait)
 	timeout := time.NewTimer(wait)
 	defer timeout.Stop()
-	select {
-	case s.writeQueue <- w:
-	case <-timeout.C:
-		return lockWaitedOut(wait)
-	case <-ctx.Done():
-		return Internal(ctx.Err())
+	if err := s.enqueue(w, deadline, timeout.C); err != nil {
+		return err
 	}
-	expired := timeout.C
+	expired, cancelled := timeout.C, ctx.Done()
 	for {
 		select {
 		case r := <-w.done:
@@ -95,7 +94,7 @@ func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx 
 				// fn: those are caught), or every later write would wait
 				// for a leader that never comes.
 				defer func() { <-s.writeLeader }()
-				s.leadWrites(w, wait-time.Since(w.queued))
+				s.leadWrites(w, deadline)
 			}()
 			return (<-w.done).answer()
 		case <-expired:
@@ -103,12 +102,53 @@ func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx 
 				return lockWaitedOut(wait)
 			}
 			expired = nil // a leader has it: its answer comes
-		case <-ctx.Done():
+		case <-cancelled:
 			if w.state.CompareAndSwap(writeWaiting, writeAbandoned) {
-				return Internal(ctx.Err())
+				return callerGone(ctx)
 			}
+			cancelled = nil // likewise; and a closed channel must not spin the loop
 		}
 	}
+}
+
+// enqueue puts w in the queue. The queue holds the writes of callers that
+// stopped waiting too, until a leader takes them out; should it ever be
+// full of those (the lock held elsewhere while thousands of writes came
+// and gave up), nobody in it would lead, so a caller waiting to enter
+// leads a batch itself, which empties it.
+func (s *Store) enqueue(w *queuedWrite, deadline time.Time, expired <-chan time.Time) error {
+	select {
+	case s.writeQueue <- w: // as nearly always: room
+		return nil
+	default:
+	}
+	for {
+		select {
+		case s.writeQueue <- w:
+			return nil
+		case s.writeLeader <- struct{}{}:
+			err := func() error {
+				defer func() { <-s.writeLeader }()
+				if len(s.writeQueue) < cap(s.writeQueue) {
+					return nil // room again: queue as usual
+				}
+				return s.runWriteBatch(time.Until(deadline))
+			}()
+			if err != nil {
+				return err
+			}
+		case <-expired:
+			return lockWaitedOut(time.Since(w.queued).Round(time.Millisecond))
+		case <-w.ctx.Done():
+			return callerGone(w.ctx)
+		}
+	}
+}
+
+// callerGone is the answer to a caller that went away (its request was
+// cancelled or timed out) before its write was taken: nothing was done.
+func callerGone(ctx context.Context) error {
+	return &Error{Code: ECANCELED, Err: ctx.Err()}
 }
 
 func (r writeResult) answer() error {
@@ -119,29 +159,39 @@ func (r writeResult) answer() error {
 }
 
 // leadWrites runs batches from the queue until own, the leader's own
-// write, has its answer. Own may have been answered already (a previous
-// leader took it): then the queue is left to whoever waits next.
-func (s *Store) leadWrites(own *queuedWrite, wait time.Duration) {
+// write, has its answer, or own's time to start is up. Own may have been
+// answered already (a previous leader took it): then the queue is left to
+// whoever waits next.
+func (s *Store) leadWrites(own *queuedWrite, deadline time.Time) {
 	for len(own.done) == 0 {
-		if err := s.runWriteBatch(wait); err != nil {
-			// The transaction could not start (the lock held elsewhere,
-			// the file unwritable): own is told so; the others in the
-			// queue each try in turn within their own wait.
-			if own.state.CompareAndSwap(writeWaiting, writeAbandoned) {
-				own.done <- writeResult{err: err}
+		var err error
+		if left := time.Until(deadline); left > 0 {
+			if err = s.runWriteBatch(left); err == nil {
+				continue
 			}
+		} else {
+			err = lockWaitedOut(time.Since(own.queued).Round(time.Millisecond))
 		}
+		// Out of time, or the transaction could not start (the lock held
+		// elsewhere, the file unwritable): own is told so, unless a batch
+		// has it; the others in the queue each try in turn within their
+		// own wait.
+		if own.state.CompareAndSwap(writeWaiting, writeAbandoned) {
+			own.done <- writeResult{err: err}
+		}
+		return
 	}
 }
 
 // runWriteBatch takes the write connection, begins a transaction, runs
 // up to writeBatchMax queued writes in it and commits, then answers each.
-// It returns an error only when the transaction could not start.
+// It returns an error only when the transaction could not start, waiting
+// at most wait for it.
 func (s *Store) runWriteBatch(wait time.Duration) error {
 	start := time.Now()
 	// The transaction is the batch's, not the leader's request's: a leader
 	// whose caller goes away must not roll back the others' writes.
-	bg := context.WithoutCancel(context.Background())
+	bg := context.Background()
 	connCtx, cancel := context.WithTimeout(bg, max(wait, 0))
 	conn, err := s.write.Conn(connCtx)
 	cancel()
@@ -153,11 +203,14 @@ func (s *Store) runWriteBatch(wait time.Duration) error {
 	}
 	defer conn.Close()
 	// SQLite's busy handler gets what is left of the wait, so the two
-	// waits together stay within it.
-	if left := wait - time.Since(start); left < writeWait-queueSlack {
-		if _, err := conn.ExecContext(bg, `PRAGMA busy_timeout = `+strconv.FormatInt(max(left, 0).Milliseconds(), 10)); err != nil {
-			return Internal(fmt.Errorf("busy timeout: %w", err))
-		}
+	// waits together stay within it; set for every batch, since each has
+	// its own leader's wait.
+	left := max(wait-time.Since(start), 0)
+	if _, err := conn.ExecContext(bg, `PRAGMA busy_timeout = `+strconv.FormatInt(left.Milliseconds(), 10)); err != nil {
+		return Internal(fmt.Errorf("busy timeout: %w", err))
+	}
+	if left < writeWait {
+		// For the connection's other users (a backup, the migrations).
 		defer conn.ExecContext(bg, `PRAGMA busy_timeout = `+strconv.FormatInt(writeWait.Milliseconds(), 10))
 	}
 	tx, err := conn.BeginTx(bg, nil)
@@ -166,17 +219,33 @@ func (s *Store) runWriteBatch(wait time.Duration) error {
 	}
 	defer tx.Rollback() // after a commit: sql.ErrTxDone, nothing done
 
-	// BEGIN IMMEDIATE has the write lock. Each write's wait is from its
-	// queueing to its turn in the batch; it holds the lock from its turn
-	// until the commit (the metrics).
+	// Every write taken is answered exactly once: a failed one at once,
+	// the others after the commit, and, should this function be left by
+	// a panic in between, with an error by the deferred call below.
 	type member struct {
-		w    *queuedWrite
-		turn time.Time
+		w        *queuedWrite
+		turn     time.Time // BEGIN IMMEDIATE holds the lock: the wait ends here
+		held     time.Duration
+		answered bool
 	}
-	var batch []member
-	var broken error // the transaction is gone: nothing in batch commits
+	var members []*member
+	answer := func(m *member, r writeResult) {
+		m.answered, m.held = true, time.Since(m.turn)
+		m.w.done <- r
+	}
+	defer func() {
+		for _, m := range members {
+			if !m.answered {
+				answer(m, writeResult{err: Internal(errors.New("write batch left unfinished"))})
+			}
+		}
+		for _, m := range members { // after every answer: an observer cannot delay one
+			s.observeWrite(m.turn.Sub(m.w.queued), m.held)
+		}
+	}()
+	var broken error // a write broke the transaction: nothing in it commits
 TAKE:
-	for len(batch) < writeBatchMax && broken == nil {
+	for len(members) < writeBatchMax && broken == nil {
 		var w *queuedWrite
 		select {
 		case w = <-s.writeQueue:
@@ -186,62 +255,68 @@ TAKE:
 		if !w.state.CompareAndSwap(writeWaiting, writeTaken) {
 			continue // its caller has stopped waiting
 		}
-		turn := time.Now()
-		r := runInSavepoint(tx, w)
+		m := &member{w: w, turn: time.Now()}
+		members = append(members, m)
+		r, opened := runInSavepoint(tx, w)
 		if r.err == nil && !r.panicked {
-			batch = append(batch, member{w, turn})
-			continue
+			continue // answered after the commit
 		}
-		// Rolled back to its savepoint: the others' changes stay. If that
-		// fails, SQLite has already rolled the whole transaction back.
-		if _, err := tx.ExecContext(bg, `ROLLBACK TO write; RELEASE write`); err != nil {
-			broken = r.err
-			if broken == nil {
-				broken = Internal(fmt.Errorf("rollback to savepoint: %w", err))
+		// Rolled back to its savepoint, if it got one: the others'
+		// changes stay. If that fails, SQLite has already rolled the
+		// whole transaction back.
+		if opened {
+			if _, err := tx.ExecContext(bg, `ROLLBACK TO write; RELEASE write`); err != nil {
+				broken = r.err
+				if broken == nil {
+					broken = Internal(fmt.Errorf("rollback to savepoint: %w", err))
+				}
 			}
 		}
-		w.done <- r
-		s.observeWrite(turn.Sub(w.queued), time.Since(turn))
+		answer(m, r)
 	}
-	if broken == nil && len(batch) > 0 {
+	var result writeResult
+	switch {
+	case broken != nil:
+		result.err = batchLost(broken)
+	case len(members) > 0:
 		if err := tx.Commit(); err != nil {
-			broken = Internal(fmt.Errorf("commit: %w", err))
+			result.err = Internal(fmt.Errorf("commit: %w", err))
 		}
 	}
-	for _, m := range batch {
-		var r writeResult
-		if broken != nil {
-			r.err = batchLost(broken)
+	for _, m := range members {
+		if !m.answered {
+			answer(m, result)
 		}
-		m.w.done <- r
-		s.observeWrite(m.turn.Sub(m.w.queued), time.Since(m.turn))
 	}
 	return nil
 }
 
 // runInSavepoint runs one queued write inside a savepoint of the batch's
-// transaction, releasing it on success. A panic in fn is caught here and
-// re-raised on its caller's goroutine, as if fn had run there.
-func runInSavepoint(tx *sql.Tx, w *queuedWrite) (r writeResult) {
+// transaction, releasing it on success; opened says whether the savepoint
+// was made (and so must be rolled back to on failure). A panic in fn is
+// caught here and re-raised on its caller's goroutine, as if fn had run
+// there.
+func runInSavepoint(tx *sql.Tx, w *queuedWrite) (r writeResult, opened bool) {
 	// A caller that went away while queued is not run at all.
-	if err := w.ctx.Err(); err != nil {
-		return writeResult{err: Internal(err)}
+	if w.ctx.Err() != nil {
+		return writeResult{err: callerGone(w.ctx)}, false
 	}
 	if _, err := tx.ExecContext(context.Background(), `SAVEPOINT write`); err != nil {
-		return writeResult{err: Internal(fmt.Errorf("savepoint: %w", err))}
+		return writeResult{err: Internal(fmt.Errorf("savepoint: %w", err))}, false
 	}
+	opened = true // from here on, a panic too leaves a savepoint to roll back to
 	defer func() {
 		if v := recover(); v != nil {
 			r = writeResult{panicked: true, value: v}
 		}
 	}()
 	if err := w.fn(tx); err != nil {
-		return writeResult{err: err}
+		return writeResult{err: err}, true
 	}
 	if _, err := tx.ExecContext(context.Background(), `RELEASE write`); err != nil {
-		return writeResult{err: Internal(fmt.Errorf("release savepoint: %w", err))}
+		return writeResult{err: Internal(fmt.Errorf("release savepoint: %w", err))}, true
 	}
-	return writeResult{}
+	return writeResult{}, true
 }
 
 // batchLost is the answer to a write that went through in a batch that

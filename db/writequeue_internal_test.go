@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -316,5 +317,100 @@ func TestWritesInFlight(t *testing.T) {
 	<-leaderErr
 	if n := s.WritesInFlight(); n != 0 {
 		t.Fatalf("%d writes in flight once all are answered", n)
+	}
+}
+
+// A write whose caller goes away just before a leader takes it is not
+// run, and the writes beside it in the batch are committed: it had no
+// savepoint to roll back to, and that must not count as a broken batch.
+func TestWriteCancelledWhenTakenLeavesTheBatch(t *testing.T) {
+	s := queueStore(t)
+	release, leaderErr := holdBatch(t, s, context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := queueWrites(t, s, func(tx *sql.Tx) error {
+		if err := insertQueued("before")(tx); err != nil {
+			return err
+		}
+		cancel() // the next write's caller goes away now
+		return nil
+	})
+	gone := make(chan error, 1)
+	go func() { gone <- s.withWriteTx(ctx, writeWait, insertQueued("gone")) }()
+	for len(s.writeQueue) < 2 {
+		time.Sleep(100 * time.Microsecond)
+	}
+	release()
+	if errs := wait(); errs[0] != nil {
+		t.Fatalf("the write before it: %v", errs[0])
+	}
+	if err := <-leaderErr; err != nil {
+		t.Fatalf("the leader: %v", err)
+	}
+	if err := <-gone; ErrorCode(err) != ECANCELED {
+		t.Fatalf("the write whose caller went away got %v, want ECANCELED", err)
+	}
+	if names := storedNames(t, s); !names["leader"] || !names["before"] || names["gone"] {
+		t.Fatalf("stored %v: want leader and before, not gone", names)
+	}
+}
+
+func cpuUsed() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// A caller that goes away while its write is in a batch waits for the
+// answer without spinning on its closed context.
+func TestCancelledCallerWaitsQuietly(t *testing.T) {
+	s := queueStore(t)
+	release, leaderErr := holdBatch(t, s, context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.withWriteTx(ctx, writeWait, insertQueued("taken")) }()
+	for len(s.writeQueue) < 1 {
+		time.Sleep(100 * time.Microsecond)
+	}
+	entered, gate := make(chan struct{}), make(chan struct{})
+	wait := queueWrites(t, s, func(tx *sql.Tx) error { close(entered); <-gate; return nil })
+	release()
+	<-entered // "taken" has run in the batch, which the next write holds open
+	cancel()
+	before := cpuUsed()
+	time.Sleep(300 * time.Millisecond)
+	if used := cpuUsed() - before; used > 150*time.Millisecond {
+		t.Errorf("%v of CPU in 300 ms while a cancelled caller waited for its batch: it spins", used)
+	}
+	close(gate)
+	wait()
+	if err := <-leaderErr; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the cancelled caller's write, taken and committed: %v", err)
+	}
+}
+
+// Should the queue fill with the writes of callers that gave up (the lock
+// held elsewhere while thousands came), the next writes still go through
+// once the lock is free: someone must lead to empty it.
+func TestQueueFullOfAbandonedWritesEmpties(t *testing.T) {
+	s := queueStore(t)
+	conn, err := s.write.Conn(context.Background()) // held, as a backup's VACUUM INTO holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range cap(s.writeQueue) + 50 {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.withWriteTx(context.Background(), 300*time.Millisecond, insertQueued("gave up")) }()
+	}
+	wg.Wait()
+	conn.Close()
+	if err := s.withWriteTx(context.Background(), time.Second, insertQueued("after")); err != nil {
+		t.Fatalf("a write on an idle database after the queue filled: %v", err)
+	}
+	if names := storedNames(t, s); !names["after"] || names["gave up"] {
+		t.Fatalf("stored %v", names)
 	}
 }
