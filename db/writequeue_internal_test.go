@@ -403,7 +403,10 @@ func TestQueueFullOfAbandonedWritesEmpties(t *testing.T) {
 	var wg sync.WaitGroup
 	for range cap(s.writeQueue) + 50 {
 		wg.Add(1)
-		go func() { defer wg.Done(); s.withWriteTx(context.Background(), 300*time.Millisecond, insertQueued("gave up")) }()
+		go func() {
+			defer wg.Done()
+			s.withWriteTx(context.Background(), 300*time.Millisecond, insertQueued("gave up"))
+		}()
 	}
 	wg.Wait()
 	conn.Close()
