@@ -89,13 +89,7 @@ func (s *Store) withWriteTx(ctx context.Context, wait time.Duration, fn func(tx 
 		case r := <-w.done:
 			return r.answer()
 		case s.writeLeader <- struct{}{}:
-			func() {
-				// Released even if leading panics (a bug outside any
-				// fn: those are caught), or every later write would wait
-				// for a leader that never comes.
-				defer func() { <-s.writeLeader }()
-				s.leadWrites(w, deadline)
-			}()
+			s.asLeader(func() error { s.leadWrites(w, deadline); return nil })
 			return (<-w.done).answer()
 		case <-expired:
 			if w.state.CompareAndSwap(writeWaiting, writeAbandoned) {
@@ -127,13 +121,12 @@ func (s *Store) enqueue(w *queuedWrite, deadline time.Time, expired <-chan time.
 		case s.writeQueue <- w:
 			return nil
 		case s.writeLeader <- struct{}{}:
-			err := func() error {
-				defer func() { <-s.writeLeader }()
+			err := s.asLeader(func() error {
 				if len(s.writeQueue) < cap(s.writeQueue) {
 					return nil // room again: queue as usual
 				}
 				return s.runWriteBatch(time.Until(deadline))
-			}()
+			})
 			if err != nil {
 				return err
 			}
@@ -143,6 +136,14 @@ func (s *Store) enqueue(w *queuedWrite, deadline time.Time, expired <-chan time.
 			return callerGone(w.ctx)
 		}
 	}
+}
+
+// asLeader runs f in the leader's place, just taken, and gives the place
+// up even if f panics (a bug outside any fn: those are caught), or every
+// later write would wait for a leader that never comes.
+func (s *Store) asLeader(f func() error) error {
+	defer func() { <-s.writeLeader }()
+	return f()
 }
 
 // callerGone is the answer to a caller that went away (its request was

@@ -27,7 +27,7 @@ type pageEntry struct {
 	at       time.Time
 	body     []byte
 	etag     string
-	length   string // len(body), for Content-Length (serveEntry)
+	length   []string // len(body), the Content-Length header's value (serveEntry)
 }
 
 // pageCache keeps rendered public pages keyed on the store's revision, which
@@ -57,7 +57,7 @@ func (pc *pageCache) put(key cacheKey, revision int64, now time.Time, body []byt
 	h := fnv.New64a()
 	h.Write(body)
 	e := &pageEntry{revision: revision, at: now, body: body, etag: `"` + strconv.FormatUint(h.Sum64(), 36) + `"`,
-		length: strconv.Itoa(len(body))}
+		length: []string{strconv.Itoa(len(body))}}
 	pc.mu.Lock()
 	if len(pc.entries) >= pc.max {
 		// Full: start over rather than track usage. The set of public
