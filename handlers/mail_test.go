@@ -903,3 +903,32 @@ func TestMailGivesWayToWrites(t *testing.T) {
 		t.Errorf("sent after %v in a rush: not held back", waited)
 	}
 }
+
+// A message held back during a rush is not sent if its person erased
+// their signup meanwhile: the e-mail follows what they decided later.
+func TestMailHeldBackFollowsErasure(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "mail")
+	h := newMailHub(t, handlers.Config{MailDir: dir})
+	su, err := h.Store.CreateSignup(ctx, h.Event.Slug, db.NewSignup{Name: "Kari", Email: "kari@example.no", Seats: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var busy atomic.Bool
+	busy.Store(true)
+	h.Sender.Busy = busy.Load
+	h.Sender.GiveWay = time.Hour
+	done := make(chan error, 1)
+	go func() { _, err := h.Sender.SendDue(ctx); done <- err }()
+	time.Sleep(200 * time.Millisecond) // claimed, and held back
+	if _, err := h.Store.EraseSignup(ctx, su.Token); err != nil {
+		t.Fatal(err)
+	}
+	busy.Store(false)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.eml")); len(files) != 0 {
+		t.Fatalf("%d messages written for a signup erased while its mail was held back", len(files))
+	}
+}
